@@ -1,0 +1,27 @@
+"""The audit log: who changed what and when, for every tenant-visible record."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="audit_entries")
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=200, help_text="Who acted, kept even if the user is deleted.")
+    action = models.CharField(max_length=60)
+    summary = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict, blank=True, help_text="field → [old, new]")
+    receipt_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "customer", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label}: {self.summary}"

@@ -1,0 +1,65 @@
+"""Staff roles and the permission table (reference: features/roles.mdx). One place decides who may do what."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class StaffRole(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    CUSTOMER_SUPPORT = "customer_support", "Customer Support"
+    SALES = "sales", "Sales"
+    DATA_VALIDATION = "data_validation", "Data Validation"
+
+
+class CustomerRole(models.TextChoices):
+    CUSTOMER_ADMIN = "customer_admin", "Customer Admin"
+    CUSTOMER_USER = "customer_user", "Customer User"
+
+
+_ALL = frozenset(StaffRole)
+_ADMIN = frozenset({StaffRole.ADMIN})
+_ADMIN_SUPPORT = frozenset({StaffRole.ADMIN, StaffRole.CUSTOMER_SUPPORT})
+_ADMIN_SUPPORT_SALES = frozenset({StaffRole.ADMIN, StaffRole.CUSTOMER_SUPPORT, StaffRole.SALES})
+
+# permission → roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "customers.view": _ADMIN_SUPPORT_SALES,
+    "customers.edit": _ADMIN_SUPPORT,
+    "transactions.view": _ADMIN_SUPPORT_SALES,
+    "funds.manage": _ADMIN_SUPPORT,
+    "payment_methods.manage": _ADMIN_SUPPORT,
+    "invites.send": _ADMIN_SUPPORT_SALES,
+    "invites.revoke": _ADMIN_SUPPORT_SALES,
+    "customer_users.manage": _ADMIN_SUPPORT,
+    "bids.view": _ADMIN_SUPPORT_SALES,
+    "bids.edit": _ADMIN_SUPPORT,
+    "leads.view": _ALL,
+    "leads.edit": frozenset({StaffRole.ADMIN, StaffRole.CUSTOMER_SUPPORT, StaffRole.DATA_VALIDATION}),
+    "leads.reprocess": _ADMIN,
+    "analytics.view": _ADMIN_SUPPORT_SALES,
+    "marketplace.view": _ADMIN_SUPPORT_SALES,
+    "marketplace.manage": _ADMIN,
+    "sources.manage": _ADMIN,
+    "lead_types.manage": _ADMIN,
+    "integrations.manage": _ADMIN,
+    "users.manage": _ADMIN,
+    "settings.manage": _ADMIN,
+    "api_tokens.manage": _ADMIN,
+}
+
+CUSTOMER_PERMISSIONS: dict[str, frozenset[str]] = {
+    "wallet.view": frozenset(CustomerRole),
+    "transactions.view": frozenset(CustomerRole),
+    "users.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
+    "billing.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
+}
+
+
+def role_can(role: str, permission: str) -> bool:
+    """True when the staff `role` holds `permission`; unknown permissions are refused."""
+    return role in PERMISSIONS.get(permission, frozenset())
+
+
+def customer_role_can(role: str, permission: str) -> bool:
+    return role in CUSTOMER_PERMISSIONS.get(permission, frozenset())
