@@ -9,8 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from juiced.core.errors import NotFound
+from juiced.core.models import AuditEntry
 from juiced.customers import status as st
 from juiced.customers.models import Customer, CustomerMembership
+from juiced.tenants.models import Invite
 from juiced.wallets.models import Transaction, TransactionEvent
 
 SORTS = {
@@ -158,3 +161,30 @@ def customer_stats(customer: Customer) -> CustomerStats:
 
 def customer_users(customer: Customer) -> QuerySet[CustomerMembership]:
     return CustomerMembership.objects.filter(customer=customer).select_related("user").order_by("created_at")
+
+
+# --- reads for the dashboard's customer page (history and invites) ----------------------------------
+
+
+def customer_history(customer: Customer) -> QuerySet[AuditEntry]:
+    """The customer's audit log (who changed what and when), newest first."""
+    return AuditEntry.objects.filter(tenant_id=customer.tenant_id, customer=customer).order_by(
+        "-created_at", "-id"
+    )
+
+
+def customer_pending_invites(customer: Customer) -> QuerySet[Invite]:
+    """Invites to this customer that were neither accepted nor revoked (expired ones included)."""
+    return Invite.objects.filter(
+        tenant_id=customer.tenant_id, customer=customer, accepted_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-created_at", "-id")
+
+
+def customer_invite(customer: Customer, public_id: str) -> Invite:
+    """One invite to this customer by public id, or NotFound (another customer's invite is not found)."""
+    invite = Invite.objects.filter(
+        tenant_id=customer.tenant_id, customer=customer, public_id=public_id
+    ).first()
+    if invite is None:
+        raise NotFound("No such invite.")
+    return invite
