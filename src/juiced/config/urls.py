@@ -1,10 +1,11 @@
 from django.urls import include, path
 
 from juiced.api.api import api
-from juiced.web.health import health
+from juiced.web.health import health, live
 
 urlpatterns = [
     path("health", health, name="health"),
+    path("health/live", live, name="health_live"),
     path("api/", api.urls),
     path("", include("juiced.web.urls")),
 ]

@@ -12,3 +12,8 @@ def health(request):
     except Exception:  # any database failure means "not healthy", whatever the driver raised
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def live(request):
+    """GET /health/live: the process answers (no database); the benchmark's trivial baseline."""
+    return JsonResponse({"status": "ok"})
