@@ -11,8 +11,9 @@ def test_health_is_503_when_the_database_is_unreachable(client, db, monkeypatch)
     def refuse(*args, **kwargs):
         raise connection.Database.OperationalError("database is down")
 
-    monkeypatch.setattr(connection, "cursor", refuse)
-    response = client.get("/health")
+    with monkeypatch.context() as patched:
+        patched.setattr(connection, "cursor", refuse)
+        response = client.get("/health")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
 
