@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -29,6 +30,7 @@ SORTS = {
 OPERATIONAL_FILTERS = ("active", "paused", "archived")
 FUNDING_FILTERS = ("available", "limited", "exhausted")
 ARCHIVED_FILTERS = ("exclude", "include", "only")
+PERIODS = ("daily", "weekly", "monthly")
 
 
 def customer_list(
@@ -99,26 +101,64 @@ def period_starts(now: datetime) -> dict[str, datetime]:
     return {"daily": day, "weekly": day - timedelta(days=day.weekday()), "monthly": day.replace(day=1)}
 
 
+def _usage_aggregates(starts: dict[str, datetime]) -> dict[str, Any]:
+    return {
+        **{f"{p}_n": Count("id", filter=Q(created_at__gte=s)) for p, s in starts.items()},
+        **{f"{p}_sum": Sum("amount", filter=Q(created_at__gte=s)) for p, s in starts.items()},
+    }
+
+
+def _usage_from_totals(totals: dict[str, Any], starts: dict[str, datetime]) -> dict[str, tuple[int, int]]:
+    return {p: (totals[f"{p}_n"] or 0, -(totals[f"{p}_sum"] or 0)) for p in starts}
+
+
 def _period_usage(customer: Customer, now: datetime) -> dict[str, tuple[int, int]]:
     """(leads, cents) charged for assigned leads in each calendar period; returns do not give headroom."""
     starts = period_starts(now)
     assigned = Transaction.objects.filter(wallet__customer=customer, event=TransactionEvent.LEAD_ASSIGNED)
-    totals = assigned.aggregate(
-        **{f"{p}_n": Count("id", filter=Q(created_at__gte=s)) for p, s in starts.items()},
-        **{f"{p}_sum": Sum("amount", filter=Q(created_at__gte=s)) for p, s in starts.items()},
-    )
-    return {p: (totals[f"{p}_n"] or 0, -(totals[f"{p}_sum"] or 0)) for p in starts}
+    return _usage_from_totals(assigned.aggregate(**_usage_aggregates(starts)), starts)
+
+
+def _has_limits(customer: Customer) -> bool:
+    return any(getattr(customer, f"{p}_{kind}") for p in PERIODS for kind in ("cap", "budget"))
 
 
 def customer_statuses(customer: Customer, *, now: datetime | None = None) -> CustomerStatuses:
     """All four status dimensions and the display status, from the customer's current data."""
     now = now or timezone.now()
+    usage = _period_usage(customer, now) if _has_limits(customer) else {}
+    return _statuses_from_usage(customer, usage)
+
+
+def customer_statuses_many(
+    customers: list[Customer], *, now: datetime | None = None
+) -> dict[int, CustomerStatuses]:
+    """Statuses for a page of customers (wallets selected), by customer pk, in at most one query."""
+    now = now or timezone.now()
+    starts = period_starts(now)
+    limited = {c.pk for c in customers if _has_limits(c)}
+    usages: dict[int, dict[str, tuple[int, int]]] = {}
+    if limited:
+        rows = (
+            Transaction.objects.filter(wallet__customer_id__in=limited, event=TransactionEvent.LEAD_ASSIGNED)
+            .order_by()
+            .values("wallet__customer_id")
+            .annotate(**_usage_aggregates(starts))
+        )
+        usages = {row["wallet__customer_id"]: _usage_from_totals(row, starts) for row in rows}
+    nothing_used = {p: (0, 0) for p in starts}
+    return {
+        c.pk: _statuses_from_usage(c, usages.get(c.pk, nothing_used) if c.pk in limited else {})
+        for c in customers
+    }
+
+
+def _statuses_from_usage(customer: Customer, usage: dict[str, tuple[int, int]]) -> CustomerStatuses:
     wallet = customer.wallet
     operational = st.operational_status(is_paused=customer.is_paused, is_archived=customer.is_archived)
     funding = st.funding_status(available=wallet.available, bids=[])
-    caps_set = {p: getattr(customer, f"{p}_cap") for p in ("daily", "weekly", "monthly")}
-    budgets_set = {p: getattr(customer, f"{p}_budget") for p in ("daily", "weekly", "monthly")}
-    usage = _period_usage(customer, now) if any(caps_set.values()) or any(budgets_set.values()) else {}
+    caps_set = {p: getattr(customer, f"{p}_cap") for p in PERIODS}
+    budgets_set = {p: getattr(customer, f"{p}_budget") for p in PERIODS}
     caps = [st.Limit(limit, usage[p][0]) for p, limit in caps_set.items() if limit]
     budgets = [st.Limit(limit, usage[p][1]) for p, limit in budgets_set.items() if limit]
     cap = st.cap_status(caps)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -324,14 +325,37 @@ def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
     """The live token and its user's current staff membership, or None (one query)."""
     if not raw or not raw.startswith(API_TOKEN_PREFIX):
         return None
+    # The membership is read by correlated subqueries so the hot path costs one round trip.
+    membership = Membership.objects.filter(tenant_id=OuterRef("tenant_id"), user_id=OuterRef("user_id"))
     token = (
         ApiToken.objects.select_related("tenant", "user")
-        .filter(token_hash=hash_secret(raw), revoked_at__isnull=True, user__is_active=True)
+        .annotate(
+            membership_id=Subquery(membership.values("id")[:1]),
+            membership_role=Subquery(membership.values("role")[:1]),
+        )
+        .filter(
+            token_hash=hash_secret(raw),
+            revoked_at__isnull=True,
+            user__is_active=True,
+            membership_id__isnull=False,
+        )
         .first()
     )
     if token is None:
         return None
-    membership = Membership.objects.filter(tenant_id=token.tenant_id, user_id=token.user_id).first()
-    if membership is None:
-        return None
-    return token, membership
+    return token, Membership(
+        id=token.membership_id, tenant=token.tenant, user=token.user, role=token.membership_role
+    )
+
+
+API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def api_token_mark_used(*, token: ApiToken, now: datetime | None = None) -> bool:
+    """Record the token's last use, writing at most once a minute per token; True when it wrote."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < API_TOKEN_TOUCH_INTERVAL:
+        return False
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+    return True
