@@ -1,0 +1,62 @@
+"""The buyer portal (/app/): wallet, transactions and the customer switcher.
+
+`@portal_view` resolves `request.portal` for the customer chosen in the session; every page shows that
+customer's data only, and switching to a customer the user does not belong to is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from juiced.core.tenancy import customer_access
+from juiced.wallets.selectors import transaction_list
+from juiced.web.access import PORTAL_SESSION_KEY, portal_view
+from juiced.web.views.ledger import transactions_context, transactions_csv
+from juiced.web.views.pages import render_page_or_partial
+
+RECENT_TRANSACTIONS = 10
+
+
+@portal_view("wallet.view")
+def portal_wallet(request: HttpRequest) -> HttpResponse:
+    wallet = request.portal.customer.wallet
+    context = {
+        "customer": request.portal.customer,
+        "wallet": wallet,
+        "recent": transaction_list(wallet=wallet)[:RECENT_TRANSACTIONS],
+        "can_view_transactions": request.portal.can("transactions.view"),
+    }
+    return render(request, "juiced/portal/wallet.html", context)
+
+
+@portal_view("transactions.view")
+def portal_transactions(request: HttpRequest) -> HttpResponse:
+    context = transactions_context(request, request.portal.customer.wallet)
+    context |= {
+        "customer": request.portal.customer,
+        "csv_url": reverse("portal_transactions_csv"),
+        "show_actor": False,
+    }
+    return render_page_or_partial(
+        request, "juiced/portal/transactions.html", "juiced/ledger/_transactions.html", context
+    )
+
+
+@portal_view("transactions.view")
+def portal_transactions_csv(request: HttpRequest) -> HttpResponse:
+    customer = request.portal.customer
+    return transactions_csv(request, customer.wallet, filename=customer.name, with_actor=False)
+
+
+@require_POST
+@portal_view()
+def portal_switch(request: HttpRequest) -> HttpResponse:
+    """Act for another customer the user belongs to; any other id is not found."""
+    chosen = customer_access(request.user, request.POST.get("customer", "").strip() or "-")
+    request.session[PORTAL_SESSION_KEY] = chosen.customer.public_id
+    messages.success(request, f"You are now working for {chosen.customer.name}.")
+    return redirect("portal_wallet")
