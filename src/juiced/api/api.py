@@ -1,3 +1,22 @@
+"""The staff JSON API (django-ninja), mounted at /api/; OpenAPI docs at /api/docs."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Juiced API", version="1", docs_url="/docs")
+from juiced.api import customers, wallets
+from juiced.api.auth import StaffToken
+from juiced.api.errors import register_error_handlers
+
+api = NinjaAPI(
+    title="Juiced API",
+    version="1",
+    docs_url="/docs",
+    auth=StaffToken(),
+    description=(
+        "Staff API. Authenticate with `Authorization: Bearer jcd_…` (`juiced token create` or the settings "
+        "page). Money is integer minor units (cents) plus a lowercase `currency`. Errors are "
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+)
+register_error_handlers(api)
+api.add_router("/manage/", customers.router)
+api.add_router("/manage/", wallets.router)
