@@ -155,6 +155,7 @@ def test_ledger_check_names_every_wallet_whose_cache_disagrees(capsys, acme_cust
     assert "cached balance 9999 vs ledger 5000" in out
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections that are inside a transaction
 def test_worker_reclaims_tasks_left_running_by_a_killed_worker(capsys):
     from datetime import timedelta
 
