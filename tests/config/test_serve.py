@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 
@@ -27,6 +29,18 @@ def _get(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+
+
+def _log_in_and_see_the_demo_customers(base: str) -> None:
+    with httpx.Client(base_url=base, follow_redirects=True, timeout=10) as browser:
+        page = browser.get("/login/")
+        assert page.status_code == 200
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        form = {"csrfmiddlewaretoken": csrf, "username": "admin@demo.test", "password": "demo"}
+        browser.post("/login/", data=form, headers={"Referer": base + "/login/"})
+        customers = browser.get("/manage/demo/customers/")
+        assert customers.status_code == 200
+        assert "Apex Home Insurance" in customers.text
 
 
 def _juiced(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -88,6 +102,7 @@ def test_serve_with_worker_answers_health_and_static_then_stops_cleanly(installa
         status, css = _get(base + "/static/juiced/juiced.css")  # served by the app itself (whitenoise)
         assert status == 200 and css
         assert (tmp_path / "var" / "static" / "staticfiles.json").exists()  # collectstatic ran
+        _log_in_and_see_the_demo_customers(base)
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
