@@ -182,6 +182,8 @@ def test_worker_reclaims_tasks_left_running_by_a_killed_worker(capsys):
 def test_manage_passes_through_to_django(capsys):
     assert main(["manage", "check"]) == 0
     assert "no issues" in capsys.readouterr().out
+    assert main(["manage", "--help"]) == 0  # Django's options are Django's, not ours
+    assert "juiced manage help <subcommand>" in capsys.readouterr().out
 
 
 def test_demo_changes_are_audited_as_the_admin():

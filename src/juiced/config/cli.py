@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--verbosity", type=int, default=1)
     migrate.set_defaults(handler=cmd_migrate)
 
-    manage = commands.add_parser("manage", help="run any Django management command")
+    manage = commands.add_parser("manage", help="run any Django management command", add_help=False)
     manage.add_argument("django_args", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=cmd_manage)
 
@@ -342,7 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["manage"]:
+        # Everything after `manage` belongs to Django, options like --help included.
+        args = argparse.Namespace(handler=cmd_manage, django_args=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     _setup_django()
     return args.handler(args)
 
