@@ -255,7 +255,10 @@ def invite_lookup(raw_token: str) -> Invite:
 def invite_accept(*, raw_token: str, name: str = "", password: str = "") -> User:
     """Accept an invite: create the user if needed (with a password), link them, burn the link."""
     invite = invite_lookup(raw_token)
-    invite = Invite.objects.select_for_update().select_related("tenant", "customer").get(pk=invite.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to customer.
+    invite = (
+        Invite.objects.select_for_update(of=("self",)).select_related("tenant", "customer").get(pk=invite.pk)
+    )
     if invite.status != "pending":
         raise NotFound("This invitation link is invalid, expired or already used.")
     user = User.objects.filter(email=invite.email).first()
