@@ -18,6 +18,8 @@ from tests.conftest import PASSWORD
 from tests.mailbox import invite_path, link_path_in_mail
 
 pytestmark = pytest.mark.django_db
+# Tests that run the real worker need real commits: it closes connections that are inside a transaction.
+with_worker = pytest.mark.django_db(transaction=True)
 
 
 def _logged_in_user(client: Client):
@@ -70,11 +72,9 @@ def test_logout_is_a_post_that_ends_the_session(login_client, alice):
 # --- password reset ---------------------------------------------------------------------------------
 
 
-def test_password_reset_mails_a_link_that_sets_a_new_password_once(
-    client, alice, run_tasks, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/password-reset/", {"email": "alice@acme.test"})
+@with_worker
+def test_password_reset_mails_a_link_that_sets_a_new_password_once(client, alice, run_tasks):
+    response = client.post("/password-reset/", {"email": "alice@acme.test"})
     assert response.status_code == 302 and response.url == "/password-reset/done/"
     run_tasks()
     link = link_path_in_mail(to="alice@acme.test", marker="/reset/")
@@ -92,22 +92,18 @@ def test_password_reset_mails_a_link_that_sets_a_new_password_once(
     assert "invalid or expired" in again.content.decode()
 
 
-def test_password_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(
-    client, alice, run_tasks, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/password-reset/", {"email": "nobody@acme.test"})
+@with_worker
+def test_password_reset_for_an_unknown_email_looks_the_same_and_sends_nothing(client, alice, run_tasks):
+    response = client.post("/password-reset/", {"email": "nobody@acme.test"})
     run_tasks()
 
     assert response.status_code == 302 and response.url == "/password-reset/done/"
     assert mail.outbox == []
 
 
-def test_password_reset_refuses_mismatched_passwords_and_keeps_the_old_one(
-    client, alice, run_tasks, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/password-reset/", {"email": "alice@acme.test"})
+@with_worker
+def test_password_reset_refuses_mismatched_passwords_and_keeps_the_old_one(client, alice, run_tasks):
+    client.post("/password-reset/", {"email": "alice@acme.test"})
     run_tasks()
     form_url = client.get(link_path_in_mail(to="alice@acme.test", marker="/reset/")).url
 
@@ -122,23 +118,20 @@ def test_password_reset_refuses_mismatched_passwords_and_keeps_the_old_one(
 # --- invitations ------------------------------------------------------------------------------------
 
 
-def _mailed_invite(*, email, role, tenant, actor, run_tasks, capture, customer=None) -> str:
-    with capture(execute=True):
-        invite_create(tenant=tenant, actor=actor, email=email, role=role, customer=customer)
+def _mailed_invite(*, email, role, tenant, actor, run_tasks, customer=None) -> str:
+    invite_create(tenant=tenant, actor=actor, email=email, role=role, customer=customer)
     run_tasks()
     return invite_path(email)
 
 
-def test_newcomer_accepts_a_staff_invite_from_the_mail_and_is_logged_in(
-    client, tenant_a, alice, run_tasks, django_capture_on_commit_callbacks
-):
+@with_worker
+def test_newcomer_accepts_a_staff_invite_from_the_mail_and_is_logged_in(client, tenant_a, alice, run_tasks):
     path = _mailed_invite(
         email="sam@acme.test",
         role=StaffRole.CUSTOMER_SUPPORT,
         tenant=tenant_a,
         actor=alice,
         run_tasks=run_tasks,
-        capture=django_capture_on_commit_callbacks,
     )
 
     page = client.get(path)
@@ -225,8 +218,9 @@ def test_existing_user_accepts_by_entering_their_password(client, tenant_a, alic
     assert names == ["Acme Insurance", "Acme Solar"]
 
 
+@with_worker
 def test_customer_invite_accepted_by_the_logged_in_user_links_a_second_customer(
-    login_client, tenant_a, alice, buyer, run_tasks, django_capture_on_commit_callbacks
+    login_client, tenant_a, alice, buyer, run_tasks
 ):
     second = customer_create(
         tenant=tenant_a, actor=alice, data={"name": "Acme Solar", "email": "s@acme.test"}
@@ -237,7 +231,6 @@ def test_customer_invite_accepted_by_the_logged_in_user_links_a_second_customer(
         tenant=tenant_a,
         actor=alice,
         run_tasks=run_tasks,
-        capture=django_capture_on_commit_callbacks,
         customer=second,
     )
     client = login_client(buyer)
