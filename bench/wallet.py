@@ -37,6 +37,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/juiced_bench"
 WRK_SCRIPT = """
 local ids = {%(ids)s}
 local token = "%(token)s"
+local run = "%(run)s"
 local n = 0
 local thread_id = 0
 local counter = 0
@@ -48,7 +49,7 @@ request = function()
   local headers = {}
   headers["Authorization"] = "Bearer " .. token
   headers["Content-Type"] = "application/json"
-  headers["Idempotency-Key"] = "bench-" .. tid .. "-" .. n .. "-" .. math.random(1, 1000000000)
+  headers["Idempotency-Key"] = "bench-" .. run .. "-" .. tid .. "-" .. n
   return wrk.format("POST", "/api/manage/customers/" .. id .. "/wallet/debits", headers, body)
 end
 """
@@ -256,10 +257,16 @@ def main() -> int:
         results["GET /health (1 query)"] = run_wrk(f"{base}/health", args.seconds, args.connections)
         quoted = lambda xs: ", ".join(f'"{x}"' for x in xs)  # noqa: E731
         results["debit, 1 hot wallet"] = run_wrk(
-            base + "/", args.seconds, args.connections, WRK_SCRIPT % {"ids": quoted([hot]), "token": token}
+            base + "/",
+            args.seconds,
+            args.connections,
+            WRK_SCRIPT % {"ids": quoted([hot]), "token": token, "run": "hot"},
         )
         results[f"debit, {len(ids)} wallets"] = run_wrk(
-            base + "/", args.seconds, args.connections, WRK_SCRIPT % {"ids": quoted(ids), "token": token}
+            base + "/",
+            args.seconds,
+            args.connections,
+            WRK_SCRIPT % {"ids": quoted(ids), "token": token, "run": "many"},
         )
         rate = results[f"debit, {len(ids)} wallets"]["rps"] / 2
         latencies, statuses, achieved = asyncio.run(
