@@ -11,11 +11,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from juiced.core import rawsql
 from juiced.core.audit import audit_record
 from juiced.core.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from juiced.core.tasks import enqueue_on_commit
@@ -324,11 +325,8 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     return locked
 
 
-def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
-    """The live token and its user's current staff membership, or None (one query)."""
-    if not raw or not raw.startswith(API_TOKEN_PREFIX):
-        return None
-    # The membership is read by correlated subqueries so the hot path costs one round trip.
+def _api_token_authenticate_orm(raw: str) -> tuple[ApiToken, Membership] | None:
+    # The membership is read by correlated subqueries so this path also costs one round trip.
     membership = Membership.objects.filter(tenant_id=OuterRef("tenant_id"), user_id=OuterRef("user_id"))
     token = (
         ApiToken.objects.select_related("tenant", "user")
@@ -349,6 +347,36 @@ def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
     return token, Membership(
         id=token.membership_id, tenant=token.tenant, user=token.user, role=token.membership_role
     )
+
+
+_TOKEN_SQL = (
+    f"SELECT {rawsql.columns(ApiToken, 't')}, {rawsql.columns(Tenant, 'n')}, {rawsql.columns(User, 'u')}, "
+    'm."id", m."role" FROM "tenants_apitoken" t '
+    'JOIN "tenants_tenant" n ON n."id" = t."tenant_id" '
+    'JOIN "tenants_user" u ON u."id" = t."user_id" '
+    'JOIN "tenants_membership" m ON m."tenant_id" = t."tenant_id" AND m."user_id" = t."user_id" '
+    'WHERE t."token_hash" = %s AND t."revoked_at" IS NULL AND u."is_active"'
+)
+
+
+def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
+    """The live token and its user's current staff membership, or None (one prepared query)."""
+    if not raw or not raw.startswith(API_TOKEN_PREFIX):
+        return None
+    if not rawsql.available():
+        return _api_token_authenticate_orm(raw)
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_SQL, [hash_secret(raw)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    a, b = rawsql.width(ApiToken), rawsql.width(ApiToken) + rawsql.width(Tenant)
+    c = b + rawsql.width(User)
+    token = rawsql.instance(ApiToken, row[:a])
+    token.tenant = rawsql.instance(Tenant, row[a:b])
+    token.user = rawsql.instance(User, row[b:c])
+    membership_id, role = row[c], row[c + 1]
+    return token, Membership(id=membership_id, tenant=token.tenant, user=token.user, role=role)
 
 
 API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)

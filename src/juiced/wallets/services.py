@@ -16,11 +16,13 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from juiced.core import rawsql
 from juiced.core.audit import actor_label_for, audit_record
 from juiced.core.errors import IdempotencyKeyReused, InsufficientFunds, InvalidState, ValidationFailed
+from juiced.core.ids import new_public_id
 from juiced.core.money import format_money
 from juiced.wallets.models import Hold, IdempotencyRecord, Transaction, TransactionEvent, Wallet
 
@@ -138,6 +140,14 @@ def _lock_wallet(wallet_id: int) -> Wallet:
     return Wallet.objects.select_for_update().select_related("tenant", "customer").get(pk=wallet_id)
 
 
+def _insufficient(wallet: Wallet, needed: int) -> InsufficientFunds:
+    return InsufficientFunds(
+        f"Insufficient funds: {format_money(wallet.available, wallet.currency)} available, "
+        f"{format_money(needed, wallet.currency)} needed.",
+        fields={"amount": ["Exceeds the available balance."]},
+    )
+
+
 def _post(
     *,
     wallet: Wallet,
@@ -156,11 +166,7 @@ def _post(
     if new_held < 0:
         raise InvalidState("A hold cannot release more than is held.")
     if new_balance - new_held < 0:
-        raise InsufficientFunds(
-            f"Insufficient funds: {format_money(wallet.available, wallet.currency)} available, "
-            f"{format_money(-(amount - held_delta), wallet.currency)} needed.",
-            fields={"amount": ["Exceeds the available balance."]},
-        )
+        raise _insufficient(wallet, -(amount - held_delta))
     txn = Transaction.objects.create(
         tenant_id=wallet.tenant_id,
         wallet=wallet,
@@ -194,52 +200,26 @@ def wallet_credit(
     idempotency_key: str | None = None,
 ) -> tuple[Transaction, bool]:
     """Add money to a wallet; returns (transaction, replayed)."""
-    minimum = MINIMUM_TENANT_CREDIT if event == TransactionEvent.FUNDS_ADDED_BY_TENANT else 1
-    amount = _validate_amount(amount, minimum=minimum)
-    description, receipt_url = _validate_text(
-        description, receipt_url, description_required=event == TransactionEvent.FUNDS_ADDED_BY_TENANT
+    by_tenant = event == TransactionEvent.FUNDS_ADDED_BY_TENANT
+    amount = _validate_amount(amount, minimum=MINIMUM_TENANT_CREDIT if by_tenant else 1)
+    description, receipt_url = _validate_text(description, receipt_url, description_required=by_tenant)
+    audit = (
+        ("funds.added", f"Added {format_money(amount, wallet.currency)}: {description}")
+        if by_tenant
+        else None
     )
-    params = {
-        "wallet": wallet.pk,
-        "amount": amount,
-        "event": event,
-        "description": description,
-        "receipt_url": receipt_url,
-        "related": [related.type, related.id],
-    }
-
-    def work(locked: Wallet) -> tuple[Transaction, None]:
-        txn = _post(
-            wallet=locked,
-            event=event,
-            amount=amount,
-            description=description,
-            receipt_url=receipt_url,
-            actor=actor,
-            related=related,
-        )
-        if event == TransactionEvent.FUNDS_ADDED_BY_TENANT:
-            audit_record(
-                tenant=locked.tenant,
-                customer=locked.customer,
-                actor=actor,
-                action="funds.added",
-                summary=f"Added {format_money(amount, locked.currency)}: {description}",
-                changes={"balance": [locked.balance - amount, locked.balance]},
-                receipt_url=receipt_url,
-            )
-        return txn, None
-
-    txn, _hold, replayed = _idempotent(
-        tenant=wallet.tenant,
-        key=idempotency_key,
+    return _move(
+        wallet=wallet,
+        signed=amount,
+        event=event,
+        description=description,
+        receipt_url=receipt_url,
+        actor=actor,
+        related=related,
+        idempotency_key=idempotency_key,
         operation="wallet.credit",
-        params=params,
-        lock=lambda: _lock_wallet(wallet.pk),
-        work=work,
+        audit=audit,
     )
-    assert txn is not None
-    return txn, replayed
 
 
 def wallet_debit(
@@ -254,37 +234,83 @@ def wallet_debit(
     idempotency_key: str | None = None,
 ) -> tuple[Transaction, bool]:
     """Take money from a wallet's available funds; refuses (InsufficientFunds) rather than go negative."""
+    by_tenant = event == TransactionEvent.FUNDS_SUBTRACTED_BY_TENANT
     amount = _validate_amount(amount)
-    description, receipt_url = _validate_text(
-        description, receipt_url, description_required=event == TransactionEvent.FUNDS_SUBTRACTED_BY_TENANT
+    description, receipt_url = _validate_text(description, receipt_url, description_required=by_tenant)
+    audit = (
+        ("funds.removed", f"Removed {format_money(amount, wallet.currency)}: {description}")
+        if by_tenant
+        else None
     )
+    return _move(
+        wallet=wallet,
+        signed=-amount,
+        event=event,
+        description=description,
+        receipt_url=receipt_url,
+        actor=actor,
+        related=related,
+        idempotency_key=idempotency_key,
+        operation="wallet.debit",
+        audit=audit,
+    )
+
+
+def _move(
+    *,
+    wallet: Wallet,
+    signed: int,
+    event: str,
+    description: str,
+    receipt_url: str,
+    actor: Any,
+    related: Related,
+    idempotency_key: str | None,
+    operation: str,
+    audit: tuple[str, str] | None,
+) -> tuple[Transaction, bool]:
+    """Move validated money in or out of a wallet, once per idempotency key, with its audit entry."""
     params = {
         "wallet": wallet.pk,
-        "amount": amount,
+        "amount": abs(signed),
         "event": event,
         "description": description,
         "receipt_url": receipt_url,
         "related": [related.type, related.id],
     }
+    if rawsql.available():
+        return _move_in_one_statement(
+            wallet=wallet,
+            signed=signed,
+            event=event,
+            description=description,
+            receipt_url=receipt_url,
+            actor=actor,
+            related=related,
+            key=_clean_key(idempotency_key),
+            operation=operation,
+            request_hash=_request_hash(operation, params),
+            audit=audit,
+        )
 
     def work(locked: Wallet) -> tuple[Transaction, None]:
         txn = _post(
             wallet=locked,
             event=event,
-            amount=-amount,
+            amount=signed,
             description=description,
             receipt_url=receipt_url,
             actor=actor,
             related=related,
         )
-        if event == TransactionEvent.FUNDS_SUBTRACTED_BY_TENANT:
+        if audit is not None:
             audit_record(
                 tenant=locked.tenant,
                 customer=locked.customer,
                 actor=actor,
-                action="funds.removed",
-                summary=f"Removed {format_money(amount, locked.currency)}: {description}",
-                changes={"balance": [locked.balance + amount, locked.balance]},
+                action=audit[0],
+                summary=audit[1],
+                changes={"balance": [locked.balance - signed, locked.balance]},
                 receipt_url=receipt_url,
             )
         return txn, None
@@ -292,13 +318,151 @@ def wallet_debit(
     txn, _hold, replayed = _idempotent(
         tenant=wallet.tenant,
         key=idempotency_key,
-        operation="wallet.debit",
+        operation=operation,
         params=params,
         lock=lambda: _lock_wallet(wallet.pk),
         work=work,
     )
     assert txn is not None
     return txn, replayed
+
+
+# PostgreSQL: the whole movement in one prepared statement. The UPDATE takes the wallet's row lock and
+# re-checks `balance + amount >= held` on the newest row version, so concurrent debits serialise on the
+# row exactly as with SELECT … FOR UPDATE; the idempotency row is inserted by the same statement, so a
+# second request with the same key fails on the unique index and is answered from the first's row.
+_MOVE_SQL = """
+WITH moved AS (
+    UPDATE "wallets_wallet" SET "balance" = "balance" + %(amount)s::bigint, "updated_at" = %(now)s
+    WHERE "id" = %(wallet)s AND "balance" + %(amount)s::bigint >= "held"
+    RETURNING "id", "tenant_id", "customer_id", "balance", "held"
+), txn AS (
+    INSERT INTO "wallets_transaction" ("public_id", "tenant_id", "wallet_id", "event", "amount", "held_delta",
+        "balance_after", "held_after", "description", "receipt_url", "hold_id", "related_type", "related_id",
+        "actor_id", "actor_label", "created_at")
+    SELECT %(public_id)s, "tenant_id", "id", %(event)s, %(amount)s::bigint, 0, "balance", "held",
+        %(description)s, %(receipt_url)s, NULL, %(related_type)s, %(related_id)s, %(actor)s::bigint,
+        %(actor_label)s, %(now)s
+    FROM moved
+    RETURNING "id"
+), idempotency AS (
+    INSERT INTO "wallets_idempotencyrecord" ("tenant_id", "key", "operation", "request_hash",
+        "transaction_id", "hold_id", "created_at")
+    SELECT moved."tenant_id", %(key)s::text, %(operation)s, %(request_hash)s, txn."id", NULL, %(now)s
+    FROM moved, txn WHERE %(key)s::text IS NOT NULL
+), audit AS (
+    INSERT INTO "core_auditentry" ("tenant_id", "customer_id", "actor_id", "actor_label", "action", "summary",
+        "changes", "receipt_url", "created_at")
+    SELECT "tenant_id", "customer_id", %(actor)s::bigint, %(actor_label)s, %(audit_action)s::text,
+        %(audit_summary)s,
+        jsonb_build_object('balance', jsonb_build_array("balance" - %(amount)s::bigint, "balance")),
+        %(receipt_url)s, %(now)s
+    FROM moved WHERE %(audit_action)s::text IS NOT NULL
+)
+SELECT txn."id", moved."balance", moved."held" FROM moved, txn
+"""
+
+
+def _clean_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 255:
+        raise ValidationFailed.on("idempotency_key", "Idempotency-Key must be 1 to 255 characters.")
+    return key
+
+
+def _replayed_transaction(*, tenant_id: int, key: str, request_hash: str) -> Transaction | None:
+    record = IdempotencyRecord.objects.filter(tenant_id=tenant_id, key=key).only(
+        "request_hash", "transaction"
+    )
+    record = record.first()
+    if record is None:
+        return None
+    _replay(record, request_hash)
+    return Transaction.objects.select_related("actor").get(pk=record.transaction_id)
+
+
+def _move_in_one_statement(
+    *,
+    wallet: Wallet,
+    signed: int,
+    event: str,
+    description: str,
+    receipt_url: str,
+    actor: Any,
+    related: Related,
+    key: str | None,
+    operation: str,
+    request_hash: str,
+    audit: tuple[str, str] | None,
+) -> tuple[Transaction, bool]:
+    # No look-up before the statement: a used key fails the statement on the unique index (nothing is
+    # written) and is answered from its first result below; a first use costs one round trip.
+    now = timezone.now()
+    public_id = new_public_id("txn")
+    actor_label = actor_label_for(actor)
+    values = {
+        "wallet": wallet.pk,
+        "amount": signed,
+        "now": now,
+        "public_id": public_id,
+        "event": event,
+        "description": description,
+        "receipt_url": receipt_url,
+        "related_type": related.type,
+        "related_id": related.id,
+        "actor": actor.pk if actor is not None else None,
+        "actor_label": actor_label,
+        "key": key,
+        "operation": operation,
+        "request_hash": request_hash,
+        "audit_action": audit[0] if audit else None,
+        "audit_summary": audit[1][:300] if audit else "",
+    }
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_MOVE_SQL, values)
+            row = cursor.fetchone()
+    except IntegrityError:
+        if key is None:
+            raise
+        replay = _replayed_transaction(tenant_id=wallet.tenant_id, key=key, request_hash=request_hash)
+        if replay is None:
+            raise
+        return replay, True
+    if row is None:
+        # Refused for funds; but a retry of a request that already succeeded gets its first result.
+        if key is not None:
+            replay = _replayed_transaction(tenant_id=wallet.tenant_id, key=key, request_hash=request_hash)
+            if replay is not None:
+                return replay, True
+        current = Wallet.objects.get(pk=wallet.pk)
+        raise _insufficient(current, -signed)
+    txn_id, balance, held = row
+    txn = Transaction(
+        id=txn_id,
+        public_id=public_id,
+        tenant_id=wallet.tenant_id,
+        wallet=wallet,
+        event=event,
+        amount=signed,
+        held_delta=0,
+        balance_after=balance,
+        held_after=held,
+        description=description,
+        receipt_url=receipt_url,
+        hold=None,
+        related_type=related.type,
+        related_id=related.id,
+        actor=actor,
+        actor_label=actor_label,
+        created_at=now,
+    )
+    txn._state.adding = False
+    txn._state.db = wallet._state.db or "default"
+    wallet.balance, wallet.held = balance, held
+    return txn, False
 
 
 def hold_place(
