@@ -36,6 +36,7 @@ test-postgres: install
 test: lint test-sqlite test-postgres
 
 bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/wallet.py
 
 clean:
