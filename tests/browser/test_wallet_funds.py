@@ -25,7 +25,9 @@ def snap(page: Page, name: str) -> None:
         page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
 
 
-def test_admin_adds_funds_and_buyer_sees_the_transaction(page: Page, live_server, alice, acme_customer, buyer):
+def test_admin_adds_funds_and_buyer_sees_the_transaction(
+    page: Page, live_server, alice, acme_customer, buyer
+):
     log_in(page, live_server.url, "alice@acme.test")
     expect(page.get_by_role("heading", name="Customers")).to_be_visible()
     snap(page, "customers")
