@@ -5,6 +5,9 @@ from ninja import NinjaAPI
 from juiced.api import customers, wallets
 from juiced.api.auth import StaffToken
 from juiced.api.errors import register_error_handlers
+from juiced.notifications.api import router as notifications_router
+from juiced.payments.api import router as payments_router
+from juiced.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
     title="Juiced API",
@@ -20,3 +23,6 @@ api = NinjaAPI(
 register_error_handlers(api)
 api.add_router("/manage/", customers.router)
 api.add_router("/manage/", wallets.router)
+api.add_router("/manage/", payments_router)
+api.add_router("/manage/", notifications_router)
+api.add_router("/manage/", webhooks_router)

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "juiced.tenants",
     "juiced.customers",
     "juiced.wallets",
+    "juiced.payments",
+    "juiced.notifications",
+    "juiced.webhooks",
     "juiced.web",
 ]
 

@@ -7,5 +7,6 @@ urlpatterns = [
     path("health", health, name="health"),
     path("health/live", live, name="health_live"),
     path("api/", api.urls),
+    path("webhooks/", include("juiced.payments.urls_public")),
     path("", include("juiced.web.urls")),
 ]

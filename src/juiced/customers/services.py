@@ -13,6 +13,7 @@ from juiced.core.audit import audit_record, diff_fields
 from juiced.core.errors import InvalidState, NotFound, ValidationFailed
 from juiced.core.money import AmountError, parse_amount
 from juiced.customers.models import Customer, CustomerMembership
+from juiced.customers.signals import customer_changed
 from juiced.wallets.services import wallet_create
 
 TEXT_FIELDS = {
@@ -116,6 +117,7 @@ def customer_create(*, tenant: Any, actor: Any, data: dict[str, Any]) -> Custome
         summary=f"Created customer {customer.name}",
         changes={k: [None, v] for k, v in cleaned.items() if v not in ("", None)},
     )
+    customer_changed.send(sender=Customer, customer=customer, kind="created", actor=actor, changes={})
     return customer
 
 
@@ -141,6 +143,7 @@ def customer_update(*, customer: Customer, actor: Any, data: dict[str, Any]) -> 
             summary="Edited " + ", ".join(sorted(changes)),
             changes=changes,
         )
+        customer_changed.send(sender=Customer, customer=locked, kind="updated", actor=actor, changes=changes)
     return locked
 
 
@@ -160,6 +163,8 @@ def _transition(customer: Customer, actor: Any, *, action: str, summary: str, ch
             summary=summary,
             changes=changes,
         )
+        kind = action.removeprefix("customer.")
+        customer_changed.send(sender=Customer, customer=locked, kind=kind, actor=actor, changes=changes)
         return locked
 
 

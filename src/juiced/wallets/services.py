@@ -25,6 +25,7 @@ from juiced.core.errors import IdempotencyKeyReused, InsufficientFunds, InvalidS
 from juiced.core.ids import new_public_id
 from juiced.core.money import format_money
 from juiced.wallets.models import Hold, IdempotencyRecord, Transaction, TransactionEvent, Wallet
+from juiced.wallets.signals import transaction_posted
 
 MINIMUM_TENANT_CREDIT = 100  # cents: tenants add at least $1
 MAX_AMOUNT = 100_000_000_00  # cents: one change is at most $100 million, a guard against typos
@@ -185,6 +186,7 @@ def _post(
     )
     Wallet.objects.filter(pk=wallet.pk).update(balance=new_balance, held=new_held, updated_at=timezone.now())
     wallet.balance, wallet.held = new_balance, new_held
+    transaction_posted.send(sender=Transaction, transaction=txn, wallet=wallet)
     return txn
 
 
@@ -462,6 +464,7 @@ def _move_in_one_statement(
     txn._state.adding = False
     txn._state.db = wallet._state.db or "default"
     wallet.balance, wallet.held = balance, held
+    transaction_posted.send(sender=Transaction, transaction=txn, wallet=wallet)
     return txn, False
 
 

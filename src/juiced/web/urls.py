@@ -4,5 +4,12 @@ urlpatterns = [
     path("", include("juiced.web.urls_auth")),
     path("manage/<slug:tenant>/", include("juiced.web.urls_team")),
     path("manage/<slug:tenant>/", include("juiced.web.urls_manage")),
+    path("manage/<slug:tenant>/", include("juiced.web.urls_jobs")),
+    path("manage/<slug:tenant>/", include("juiced.payments.urls_manage")),
+    path("manage/<slug:tenant>/", include("juiced.notifications.urls_manage")),
+    path("manage/<slug:tenant>/", include("juiced.webhooks.urls_manage")),
     path("app/", include("juiced.web.urls_portal")),
+    path("app/", include("juiced.payments.urls_portal")),
+    path("app/", include("juiced.notifications.urls_portal")),
+    path("app/", include("juiced.webhooks.urls_portal")),
 ]

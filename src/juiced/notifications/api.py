@@ -1,0 +1,5 @@
+"""/api/manage/ endpoints of juiced.notifications."""
+
+from ninja import Router
+
+router = Router(tags=["notifications"])

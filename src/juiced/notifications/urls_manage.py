@@ -1,0 +1,3 @@
+"""juiced.notifications pages (urls_manage)."""
+
+urlpatterns: list = []

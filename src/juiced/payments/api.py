@@ -1,0 +1,5 @@
+"""/api/manage/ endpoints of juiced.payments."""
+
+from ninja import Router
+
+router = Router(tags=["payments"])

@@ -1,0 +1,3 @@
+"""juiced.payments pages (urls_manage)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""juiced.payments pages (urls_portal)."""
+
+urlpatterns: list = []

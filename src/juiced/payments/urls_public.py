@@ -1,0 +1,3 @@
+"""Unauthenticated endpoints of juiced.payments (the signed Stripe webhook), mounted at /webhooks/."""
+
+urlpatterns: list = []

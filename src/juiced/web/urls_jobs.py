@@ -1,0 +1,3 @@
+"""Background jobs page (Admin), under /manage/<tenant>/."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""/api/manage/ endpoints of juiced.webhooks."""
+
+from ninja import Router
+
+router = Router(tags=["webhooks"])

@@ -1,0 +1,3 @@
+"""juiced.webhooks pages (urls_manage)."""
+
+urlpatterns: list = []

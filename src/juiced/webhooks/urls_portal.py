@@ -1,0 +1,3 @@
+"""juiced.webhooks pages (urls_portal)."""
+
+urlpatterns: list = []
