@@ -48,11 +48,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "api_tokens.manage": _ADMIN,
 }
 
+# --- Notifications (issue 4): contacts use customers.view / customers.edit; templates and channels:
+PERMISSIONS |= {
+    "notifications.manage": _ADMIN,
+}
+
 CUSTOMER_PERMISSIONS: dict[str, frozenset[str]] = {
     "wallet.view": frozenset(CustomerRole),
     "transactions.view": frozenset(CustomerRole),
     "users.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
     "billing.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
+}
+
+# --- Notifications (issue 4): every customer user sees contacts and in-app notifications.
+CUSTOMER_PERMISSIONS |= {
+    "contacts.view": frozenset(CustomerRole),
+    "contacts.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
+    "notifications.view": frozenset(CustomerRole),
 }
 
 
