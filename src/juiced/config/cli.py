@@ -155,15 +155,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
+    from juiced.core.jobs import SchedulerThread, scheduled_jobs_discover, scheduler_tick
     from juiced.core.tasks import stale_tasks_reclaim
 
     reclaimed = stale_tasks_reclaim(older_than_minutes=args.stale_minutes)
     if reclaimed:
         print(f"Marked {reclaimed} task(s) left RUNNING by a stopped worker as FAILED.", file=sys.stderr)
+    scheduled_jobs_discover()
     options = ["--no-reload", "--queue-name", args.queue_name, "--interval", str(args.interval)]
+    scheduler = None
     if args.batch:
         options.append("--batch")
-    call_command("db_worker", *options)
+        if not args.no_scheduler:
+            scheduler_tick()  # a batch run (e.g. from cron) also queues the scheduled jobs that are due
+    elif not args.no_scheduler:
+        scheduler = SchedulerThread(tick_seconds=args.schedule_interval)
+        scheduler.start()
+    try:
+        call_command("db_worker", *options)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
     return EXIT_OK
 
 
@@ -300,6 +312,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--batch", action="store_true", help="run what is queued, then exit")
     worker.add_argument(
         "--stale-minutes", type=int, default=30, help="mark tasks RUNNING longer than this as FAILED at start"
+    )
+    worker.add_argument(
+        "--schedule-interval", type=float, default=5.0, help="seconds between checks for due scheduled jobs"
+    )
+    worker.add_argument(
+        "--no-scheduler", action="store_true", help="do not queue scheduled jobs from this worker"
     )
     worker.set_defaults(handler=cmd_worker)
 

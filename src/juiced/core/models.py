@@ -25,3 +25,32 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_label}: {self.summary}"
+
+
+# --- background jobs (juiced.core.jobs) ----------------------------------------------------------------
+
+
+class ScheduledRun(models.Model):
+    """When a scheduled job is next due; workers claim a run with one conditional UPDATE on this row."""
+
+    name = models.CharField(
+        max_length=200, unique=True, help_text="The scheduled job's name (its task path)."
+    )
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} next at {self.next_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class JobRerun(models.Model):
+    """A failed job an Admin re-ran by hand: at most once per failed row (the unique original)."""
+
+    original_id = models.UUIDField(unique=True, help_text="The FAILED task result that was re-run.")
+    rerun_id = models.UUIDField(help_text="The task result queued by the re-run.")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="job_reruns")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.original_id} → {self.rerun_id}"

@@ -151,7 +151,13 @@ def _send_invite(invite: Invite, raw_token: str) -> None:
         f"Accept the invitation: {invite_link(raw_token)}\n\n"
         f"The link works once and expires on {invite.expires_at:%Y-%m-%d %H:%M} UTC."
     )
-    enqueue_on_commit(send_email, to=invite.email, subject=f"Your invitation to {where}", body=body)
+    enqueue_on_commit(
+        send_email,
+        to=invite.email,
+        subject=f"Your invitation to {where}",
+        body=body,
+        tenant_id=invite.tenant_id,
+    )
 
 
 @transaction.atomic
