@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, JsonResponse
 from ninja import Header, Query, Router
-from ninja.responses import Status
+from ninja.responses import NinjaJSONEncoder
 
 from juiced.api.auth import access_of
 from juiced.api.representations import MAX_PER_PAGE, page_of, transaction_object, wallet_object
@@ -38,7 +38,6 @@ def _check_currency(currency: str | None, wallet: Wallet) -> None:
 
 def _move(
     request: HttpRequest,
-    response: HttpResponse,
     *,
     customer_id: str,
     payload: WalletMovementIn,
@@ -58,11 +57,13 @@ def _move(
         actor=access.user,
         idempotency_key=idempotency_key,
     )
+    # The money path answers with a ready JSON response: the dict is built by our own typed representation,
+    # so ninja's second validation of it through TransactionOut (a tenth of the request's CPU) is skipped.
+    body = transaction_object(txn, customer_public_id=customer.public_id, currency=wallet.currency)
+    created = JsonResponse(body, status=201, encoder=NinjaJSONEncoder)
     if replayed:
-        response["Idempotent-Replayed"] = "true"
-    return Status(
-        201, transaction_object(txn, customer_public_id=customer.public_id, currency=wallet.currency)
-    )
+        created["Idempotent-Replayed"] = "true"
+    return created
 
 
 @router.post(
@@ -72,7 +73,6 @@ def _move(
 )
 def credit_wallet(
     request: HttpRequest,
-    response: HttpResponse,
     customer_id: str,
     payload: WalletMovementIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
@@ -81,7 +81,6 @@ def credit_wallet(
     first transaction with `Idempotent-Replayed: true`; the same key with other parameters is a 409."""
     return _move(
         request,
-        response,
         customer_id=customer_id,
         payload=payload,
         idempotency_key=idempotency_key,
@@ -96,7 +95,6 @@ def credit_wallet(
 )
 def debit_wallet(
     request: HttpRequest,
-    response: HttpResponse,
     customer_id: str,
     payload: WalletMovementIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
@@ -105,7 +103,6 @@ def debit_wallet(
     insufficient_funds. Idempotency-Key as for credits."""
     return _move(
         request,
-        response,
         customer_id=customer_id,
         payload=payload,
         idempotency_key=idempotency_key,

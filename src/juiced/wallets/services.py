@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -422,8 +423,11 @@ def _move_in_one_statement(
         "audit_action": audit[0] if audit else None,
         "audit_summary": audit[1][:300] if audit else "",
     }
+    # One statement is atomic by itself: in autocommit it needs no BEGIN/COMMIT round trips. Inside a
+    # caller's transaction a savepoint keeps a refused key from breaking that transaction.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with guard, connection.cursor() as cursor:
             cursor.execute(_MOVE_SQL, values)
             row = cursor.fetchone()
     except IntegrityError:
