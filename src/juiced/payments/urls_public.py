@@ -1,3 +1,9 @@
 """Unauthenticated endpoints of juiced.payments (the signed Stripe webhook), mounted at /webhooks/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from juiced.payments.webhook_views import stripe_webhook
+
+urlpatterns = [
+    path("stripe/<slug:tenant_slug>/", stripe_webhook, name="stripe_webhook"),
+]
