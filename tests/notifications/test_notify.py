@@ -54,3 +54,19 @@ def test_pausing_a_customer_notifies(acme_customer, alice):
     customer_pause(customer=acme_customer, actor=alice)
     types = set(Notification.objects.filter(customer=acme_customer).values_list("type", "channel"))
     assert types == {("account_paused", "in_app"), ("account_paused", "email")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_records_and_queues_nothing(acme_customer, alice):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    contact_create(customer=acme_customer, actor=alice, data={"kind": "email", "value": "a@acme.test"})
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notify(customer=acme_customer, type="payment_successful", context={"payment": {"amount": 100}})
+        assert Notification.objects.count() == 2
+        raise RuntimeError("the payment failed after all")
+    assert Notification.objects.count() == 0
+    assert DBTaskResult.objects.count() == 0
+    notify(customer=acme_customer, type="payment_successful", context={"payment": {"amount": 100}})
+    assert DBTaskResult.objects.count() == 1  # outside a transaction: queued at once

@@ -309,6 +309,9 @@ def demo_load(*, console: Any = None, with_token: bool = False) -> DemoResult:
         for spec in DEMO_CUSTOMERS:
             created |= _load_customer(tenant, admin, spec)
             progress.advance(bar)
+    from juiced.notifications.demo import demo_notifications  # contacts, a template, in-app notifications
+
+    created |= demo_notifications(tenant=tenant, admin=admin, buyer_email=BUYER_EMAIL)
     result = DemoResult(
         tenant=tenant,
         admin=admin,
