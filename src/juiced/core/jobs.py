@@ -26,10 +26,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connections, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules, import_string
 from django_tasks import TaskResultStatus, task
 from django_tasks.base import Task
+from django_tasks.signals import task_finished, task_started
 
 from juiced.core.errors import Conflict, InvalidState, NotFound
 
@@ -99,7 +101,23 @@ def background_job(
     return decorator
 
 
+_running = threading.local()  # the task result the worker is running in this thread
+
+
+@receiver(task_started)
+def _remember_running_task(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    _running.task = task_result.task
+
+
+@receiver(task_finished)
+def _forget_running_task(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    _running.task = None
+
+
 def _enqueue_attempt(job: Task, *, kwargs: dict[str, Any], attempt: int, delay: float) -> Any:
+    running = getattr(_running, "task", None)
+    if running is not None and running.module_path == job.module_path:
+        job = running  # the running copy carries the queue, priority and backend it was enqueued with
     return job.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(attempt=attempt, **kwargs)
 
 
@@ -209,14 +227,15 @@ class SchedulerThread(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        while not self.stopping.is_set():
+        while True:  # tick first: a worker started and stopped at once still queued what was due
             try:
                 scheduler_tick()
             except Exception:  # a database hiccup must not kill the scheduler: log, try next tick
                 logger.exception("Scheduler tick failed")
             finally:
                 connections.close_all()  # this thread's connections only
-            self.stopping.wait(self.tick_seconds)
+            if self.stopping.wait(self.tick_seconds):
+                return
 
     def stop(self) -> None:
         self.stopping.set()
