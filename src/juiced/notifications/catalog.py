@@ -29,13 +29,13 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "buy_order": ("public_id", "amount", "scope", "status"),
     "tier": ("name", "discount_percentage", "penalty_percentage"),
     "transaction": ("public_id", "amount", "kind", "description", "balance"),
-    "payment": ("public_id", "amount", "method", "error"),
+    "payment": ("public_id", "amount", "fee", "total", "kind", "method", "error"),
     "contact": ("name", "value"),
 }
 # Plain names (no namespace) every template may use.
 TOP_LEVEL = ("action_link",)
 # Keys holding integer cents: the renderer formats them in the tenant's currency.
-MONEY_KEYS = frozenset({"amount", "balance", "price"})
+MONEY_KEYS = frozenset({"amount", "balance", "price", "fee", "total"})
 
 COMMON = ("customer", "tenant", "contact")
 TYPE_NAMESPACES: dict[str, tuple[str, ...]] = {
@@ -105,6 +105,9 @@ SAMPLE: dict[str, dict[str, object]] = {
     "payment": {
         "public_id": "pay_01jsample0000000000000000",
         "amount": 10000,
+        "fee": 300,
+        "total": 10300,
+        "kind": "deposit",
         "method": "Visa •••• 4242",
         "error": "Your card was declined.",
     },
