@@ -58,6 +58,8 @@ CUSTOMER_PERMISSIONS: dict[str, frozenset[str]] = {
     "transactions.view": frozenset(CustomerRole),
     "users.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
     "billing.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
+    # --- webhooks (issue 4): the customer's own lead webhooks, managed in the portal ---
+    "webhooks.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
 }
 
 # --- Notifications (issue 4): every customer user sees contacts and in-app notifications.

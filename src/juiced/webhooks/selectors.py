@@ -1,0 +1,64 @@
+"""Reads for webhooks. Every query starts from a tenant or a customer already resolved by the tenancy
+choke point, so another tenant's (or customer's) webhook is simply not found."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+
+from juiced.core.errors import NotFound
+from juiced.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSettings
+
+DELIVERIES_SHOWN = 50
+
+
+def allow_private_addresses(*, tenant_id: int) -> bool:
+    """The tenant's testing flag; without a saved choice, settings.JUICED_WEBHOOK_ALLOW_PRIVATE."""
+    saved = (
+        WebhookSettings.objects.filter(tenant_id=tenant_id)
+        .values_list("allow_private_addresses", flat=True)
+        .first()
+    )
+    if saved is None:
+        return bool(getattr(settings, "JUICED_WEBHOOK_ALLOW_PRIVATE", False))
+    return saved
+
+
+def tenant_webhooks(*, tenant: Any) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(tenant=tenant, customer__isnull=True)
+
+
+def customer_webhooks(*, customer: Any) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(tenant_id=customer.tenant_id, customer=customer)
+
+
+def webhook_get(*, webhooks: QuerySet[WebhookEndpoint], public_id: str) -> WebhookEndpoint:
+    endpoint = webhooks.select_related("tenant", "customer").filter(public_id=public_id).first()
+    if endpoint is None:
+        raise NotFound("No such webhook.")
+    return endpoint
+
+
+def subscribed_webhooks(*, tenant_id: int, event: str) -> list[WebhookEndpoint]:
+    """The tenant's active tenant webhooks listening to `event` (a handful: filtered in Python, as
+    SQLite cannot search inside JSON lists)."""
+    active = WebhookEndpoint.objects.filter(tenant_id=tenant_id, customer__isnull=True, is_active=True)
+    return [endpoint for endpoint in active if event in (endpoint.events or [])]
+
+
+def webhook_deliveries(*, endpoint: WebhookEndpoint, limit: int = DELIVERIES_SHOWN) -> list[WebhookDelivery]:
+    """The newest deliveries of one webhook, each with its attempts (2 queries)."""
+    return list(
+        endpoint.deliveries.prefetch_related(
+            Prefetch("attempts", queryset=WebhookAttempt.objects.order_by("number"))
+        )[:limit]
+    )
+
+
+def delivery_get(*, endpoint: WebhookEndpoint, public_id: str) -> WebhookDelivery:
+    delivery = endpoint.deliveries.filter(public_id=public_id).first()
+    if delivery is None:
+        raise NotFound("No such delivery.")
+    return delivery
