@@ -147,7 +147,7 @@ def _contact_edit(request: HttpRequest, scope: Scope, contact_id: str) -> HttpRe
             add_domain_errors(form, exc)
             status = 422
         else:
-            messages.success(request, f"Saved {contact.value if 'value' not in data else data['value']}.")
+            messages.success(request, f"Saved {data['value'] or contact.value}.")
             return redirect(scope.url("contacts"))
     else:
         form = ContactForm(initial={"value": contact.value, "name": contact.name}, with_kind=False)
