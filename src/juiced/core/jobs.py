@@ -243,6 +243,7 @@ class SchedulerThread(threading.Thread):
 
 # --- the Jobs page: a tenant's jobs and the re-run ----------------------------------------------------
 
+RETRY_LINK_SLACK = timedelta(seconds=5)
 JOB_STATUSES = {
     "failed": TaskResultStatus.FAILED,
     "queued": TaskResultStatus.READY,
@@ -306,6 +307,19 @@ class JobRow:
         return self.is_final_failure and self.rerun is None
 
     @property
+    def next_retry_at(self) -> datetime | None:
+        """When the queued next attempt of this failure may run."""
+        if self.retry is not None and self.retry.status == TaskResultStatus.READY:
+            return self.retry.run_after
+        return None
+
+    @property
+    def retry_status(self) -> str:
+        if self.retry is None:
+            return ""
+        return next(key for key, value in JOB_STATUSES.items() if value == self.retry.status)
+
+    @property
     def waits_until(self) -> datetime | None:
         """For a queued row that may not run yet (a retry's backoff), when it becomes due."""
         run_after = self.result.run_after
@@ -322,30 +336,36 @@ def _without_attempt(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in kwargs.items() if key != "attempt"}
 
 
+def _retry_window(row: Any) -> tuple[datetime, datetime]:
+    """A failed attempt queues its retry while it runs (or the stale reclaim does as it fails it)."""
+    return row.started_at or row.enqueued_at, (row.finished_at or timezone.now()) + RETRY_LINK_SLACK
+
+
 def _retries_of(*, tenant: Any, failed: list[Any]) -> dict[Any, Any]:
     """{failed row pk: the next attempt queued for it} for the failed rows that were retried."""
     from django_tasks_db.models import DBTaskResult
 
     if not failed:
         return {}
-    earliest = min(row.started_at or row.enqueued_at for row in failed)
+    windows = {row.pk: _retry_window(row) for row in failed}
     candidates = list(
         DBTaskResult.objects.filter(
             args_kwargs__kwargs__tenant_id=tenant.pk,
             args_kwargs__kwargs__has_key="attempt",
             task_path__in={row.task_path for row in failed},
-            enqueued_at__gte=earliest,
+            enqueued_at__gte=min(start for start, _end in windows.values()),
+            enqueued_at__lte=max(end for _start, end in windows.values()),
         ).order_by("enqueued_at")
     )
     found = {}
     for row in failed:
         kwargs = row.args_kwargs["kwargs"]
-        since = row.started_at or row.enqueued_at
+        start, end = windows[row.pk]
         for candidate in candidates:
             other = candidate.args_kwargs["kwargs"]
             if (
                 candidate.task_path == row.task_path
-                and candidate.enqueued_at >= since
+                and start <= candidate.enqueued_at <= end
                 and job_attempt(other) == job_attempt(kwargs) + 1
                 and _without_attempt(other) == _without_attempt(kwargs)
             ):
