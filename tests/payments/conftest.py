@@ -91,11 +91,4 @@ def visa(stripe_acme, acme_customer, buyer):
     return card_add(customer=acme_customer, actor=buyer, card=VISA)
 
 
-@pytest.fixture
-def on_commit_runs(django_capture_on_commit_callbacks):
-    """Run on_commit callbacks (notifications, job enqueues) inside plain django_db tests."""
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        yield callbacks
-
-
 __all__ = ["transaction"]
