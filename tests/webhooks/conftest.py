@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from juiced.webhooks.services import webhook_create, webhook_settings_update
+from tests.api.conftest import alice_api, bob_api, role_api  # noqa: F401 (API client fixtures)
 from tests.webhooks.receiver import start_receiver
 
 
