@@ -295,8 +295,13 @@ class JobRow:
 
     @property
     def error_line(self) -> str:
+        """The exception's message: the traceback's last line without the class name before it."""
         lines = [line.strip() for line in self.result.traceback.splitlines() if line.strip()]
-        return lines[-1] if lines else ""
+        last = lines[-1] if lines else ""
+        for prefix in (self.result.exception_class_path, self.error_class):
+            if prefix and last.startswith(prefix + ":"):
+                return last[len(prefix) + 1 :].strip()
+        return last
 
     @property
     def is_final_failure(self) -> bool:
