@@ -20,7 +20,7 @@ install: $(BIN)/juiced
 run: install
 	$(BIN)/juiced migrate
 	$(BIN)/juiced demo
-	$(BIN)/juiced serve --host $(HOST) --port $(PORT) --with-worker
+	$(BIN)/juiced serve --host $(HOST) --port $(PORT) --with-worker --with-fake-stripe
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -106,13 +106,35 @@ def _stop(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
         process.wait()
 
 
+def _start_fake_stripe(args: argparse.Namespace) -> subprocess.Popen | None:
+    """localstripe (a local fake Stripe, demo only) on 127.0.0.1:8420, posting signed events to the demo."""
+    from juiced.config.demo import DEMO_TENANT_SLUG
+    from juiced.payments.demo import FAKE_STRIPE_PORT, fake_stripe_register_webhook
+
+    binary = Path(sys.executable).with_name("localstripe")
+    process = subprocess.Popen(
+        [str(binary), "--port", str(FAKE_STRIPE_PORT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    server_url = f"http://{shown_host}:{args.port}"
+    for _attempt in range(50):
+        try:
+            fake_stripe_register_webhook(server_url=server_url, tenant_slug=DEMO_TENANT_SLUG)
+            print(f"  Fake Stripe (localstripe) on 127.0.0.1:{FAKE_STRIPE_PORT}: card 4242 4242 4242 4242")
+            return process
+        except OSError:
+            time.sleep(0.2)
+    print("juiced: the fake Stripe did not start; card payments will fail.", file=sys.stderr)
+    return process
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
     _print_welcome(args.host, args.port)
     server_command = _granian_command(args)
-    if not args.with_worker:
+    if not args.with_worker and not args.with_fake_stripe:
         # Nothing to supervise: become granian, so signals reach it directly.
         os.execv(server_command[0], server_command)
 
@@ -123,7 +145,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stopping = True
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    worker = subprocess.Popen(_worker_command())
+    fake_stripe = _start_fake_stripe(args) if args.with_fake_stripe else None
+    worker = subprocess.Popen(_worker_command()) if args.with_worker else None
     server = subprocess.Popen(server_command)
     exit_code = EXIT_OK
     try:
@@ -132,7 +155,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if code is not None:
                 exit_code = code
                 break
-            if worker.poll() is not None:
+            if worker is not None and worker.poll() is not None:
                 # A crashed worker should not take the site down: note it and start another.
                 print(
                     f"juiced: the background worker exited ({worker.returncode}); restarting it.",
@@ -144,6 +167,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         _stop(server)
         _stop(worker)
+        _stop(fake_stripe)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return exit_code
@@ -304,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("JUICED_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("JUICED_WORKERS", "2")))
     serve.add_argument("--with-worker", action="store_true", help="also run the background worker")
+    serve.add_argument(
+        "--with-fake-stripe", action="store_true", help="demo only: run localstripe (a fake Stripe) on :8420"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     worker = commands.add_parser("worker", help="run background jobs (django-tasks database worker)")

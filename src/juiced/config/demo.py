@@ -312,6 +312,9 @@ def demo_load(*, console: Any = None, with_token: bool = False) -> DemoResult:
     from juiced.notifications.demo import demo_notifications  # contacts, a template, in-app notifications
 
     created |= demo_notifications(tenant=tenant, admin=admin, buyer_email=BUYER_EMAIL)
+    from juiced.payments.demo import demo_payments  # card payments through the local fake Stripe
+
+    created |= demo_payments(tenant=tenant, admin=admin)
     result = DemoResult(
         tenant=tenant,
         admin=admin,
