@@ -122,3 +122,13 @@ def test_delivery_checks_the_address_again_and_sends_nothing_once_the_flag_is_of
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.FAILED
     assert WebhookAttempt.objects.get().status_code is None
+
+
+@pytest.mark.django_db
+def test_the_flag_defaults_to_the_setting_until_the_tenant_chooses(tenant_a, alice, settings):
+    from juiced.webhooks.selectors import allow_private_addresses
+
+    settings.JUICED_WEBHOOK_ALLOW_PRIVATE = True
+    assert allow_private_addresses(tenant_id=tenant_a.pk) is True
+    webhook_settings_update(tenant=tenant_a, actor=alice, allow_private_addresses=False)
+    assert allow_private_addresses(tenant_id=tenant_a.pk) is False

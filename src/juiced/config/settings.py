@@ -152,6 +152,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The public address of this installation, used in e-mailed links (invites, password resets).
 JUICED_BASE_URL = os.environ.get("JUICED_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 JUICED_INVITE_TTL_HOURS = int(os.environ.get("JUICED_INVITE_TTL_HOURS", "72"))
+# Webhooks (docs/webhooks.md): the default of each tenant's "allow private webhook addresses (testing)"
+# flag, and the timeout of one delivery request in seconds.
+JUICED_WEBHOOK_ALLOW_PRIVATE = env_bool("JUICED_WEBHOOK_ALLOW_PRIVATE", False)
+JUICED_WEBHOOK_TIMEOUT = float(os.environ.get("JUICED_WEBHOOK_TIMEOUT", "10"))
 
 LOGGING = {
     "version": 1,
