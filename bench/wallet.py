@@ -125,7 +125,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
         "--workers",
         str(workers),
         "--blocking-threads",
-        "1",
+        os.environ.get("BENCH_THREADS", "1"),
         "--host",
         "127.0.0.1",
         "--port",

@@ -25,9 +25,10 @@ from typing import Any
 import stripe
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, OuterRef, Subquery
 
+from juiced.core import rawsql
 from juiced.core.audit import audit_record
 from juiced.core.crypto import encrypt_secret, mask_secret
 from juiced.core.errors import (
@@ -757,17 +758,29 @@ def _available_now() -> Subquery:
     )
 
 
+_AUTO_RECHARGE_SQL = (
+    f'SELECT "id", "auto_recharge_trigger", "auto_recharge_armed" FROM "{BillingProfile._meta.db_table}" '
+    'WHERE "customer_id" = %s AND "auto_recharge_enabled" LIMIT 1'
+)
+
+
 def auto_recharge_check(*, wallet: Wallet) -> bool:
     """After a wallet transaction: fire once when available drops below the trigger, re-arm when it is back.
 
     The decision is a conditional UPDATE against the wallet's current row (not this transaction's
     snapshot), so of many concurrent debits exactly one flips `armed` off and enqueues the charge.
     """
-    row = (
-        BillingProfile.objects.filter(customer_id=wallet.customer_id, auto_recharge_enabled=True)
-        .values_list("pk", "auto_recharge_trigger", "auto_recharge_armed")
-        .first()
-    )
+    if rawsql.available():
+        # Runs after every wallet transaction: a fixed prepared statement, no ORM compilation.
+        with connection.cursor() as cursor:
+            cursor.execute(_AUTO_RECHARGE_SQL, [wallet.customer_id])
+            row = cursor.fetchone()
+    else:
+        row = (
+            BillingProfile.objects.filter(customer_id=wallet.customer_id, auto_recharge_enabled=True)
+            .values_list("pk", "auto_recharge_trigger", "auto_recharge_armed")
+            .first()
+        )
     if row is None:
         return False
     pk, trigger, armed = row
