@@ -33,6 +33,7 @@ class PaymentSettingsIn(StrictInput):
     """Any of the settings; secrets are write-only (null or absent keeps the stored value, "" clears it).
     Percentages are strings with at most two decimals ("2.90"), never floats."""
 
+    currency: str | None = None
     publishable_key: str | None = None
     secret_key: str | None = None
     webhook_secret: str | None = None

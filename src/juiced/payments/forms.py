@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from juiced.core.money import AmountError, cents_to_decimal, parse_amount
+from juiced.payments.services import SUPPORTED_CURRENCIES
 
 
 def _text(label: str, *, input_type: str = "text", **attrs: Any) -> forms.CharField:
@@ -27,6 +28,12 @@ def _dollars(form: forms.Form, field: str) -> int | None:
 
 
 class PaymentSettingsForm(forms.Form):
+    currency = forms.ChoiceField(
+        label="Currency",
+        choices=[(code, code) for code in SUPPORTED_CURRENCIES],
+        required=False,
+        help_text="Every wallet of this tenant uses it; it can change only before any money has moved.",
+    )
     publishable_key = _text("Publishable key", placeholder="pk_live_… or pk_test_…", autocomplete="off")
     secret_key = forms.CharField(
         label="Secret key",
@@ -51,6 +58,7 @@ class PaymentSettingsForm(forms.Form):
     @classmethod
     def initial_for(cls, current: Any) -> dict[str, Any]:
         return {
+            "currency": current.tenant.currency.upper(),
             "publishable_key": current.publishable_key,
             "api_base": current.api_base,
             "deposit_minimum": f"{cents_to_decimal(current.deposit_minimum)}",
@@ -69,6 +77,7 @@ class PaymentSettingsForm(forms.Form):
                 data[secret] = None  # empty keeps what is stored
         if data["deposit_minimum"] is None:
             data["deposit_minimum"] = ""
+        data["currency"] = data.get("currency") or None  # not sent keeps the current one
         return data
 
 

@@ -51,7 +51,7 @@ from juiced.payments.models import (
     StripeEvent,
 )
 from juiced.payments.stripe_client import settings_for, stripe_client, stripe_config
-from juiced.wallets.models import TransactionEvent, Wallet
+from juiced.wallets.models import Transaction, TransactionEvent, Wallet
 from juiced.wallets.services import MAX_AMOUNT, Related, wallet_credit
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,26 @@ def _key(value: Any, field: str, prefixes: tuple[str, ...], errors: dict[str, li
     return text
 
 
+# Two-decimal currencies Stripe charges in: our ledger counts cents, so zero- and three-decimal currencies
+# (JPY, KWD…) are not offered.
+SUPPORTED_CURRENCIES = (
+    "USD",
+    "CAD",
+    "EUR",
+    "GBP",
+    "AUD",
+    "NZD",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "SGD",
+    "HKD",
+    "MXN",
+)
+
 SETTINGS_FIELDS = (
+    "currency",
     "publishable_key",
     "secret_key",
     "webhook_secret",
@@ -122,6 +141,26 @@ SETTINGS_FIELDS = (
     "auto_recharge_fee_percent",
     "waive_first_deposit_fee",
 )
+
+
+def _currency_change(tenant: Any, data: dict[str, Any], errors: dict[str, list[str]]) -> str | None:
+    """The new currency when `data` changes it, else None; refused once any money has moved, because every
+    amount already in the ledger is in the old currency."""
+    if "currency" not in data or data["currency"] is None:
+        return None
+    currency = str(data["currency"]).strip().upper()
+    if currency not in SUPPORTED_CURRENCIES:
+        errors["currency"] = [f"Choose one of {', '.join(SUPPORTED_CURRENCIES)}."]
+        return None
+    if currency == tenant.currency.upper():
+        return None
+    if Transaction.objects.filter(tenant=tenant).exists():
+        errors["currency"] = [
+            "The currency can change only before any money has moved: this tenant's wallets already "
+            "hold transactions in " + tenant.currency.upper() + "."
+        ]
+        return None
+    return currency
 
 
 def payment_settings_update(*, tenant: Any, actor: Any, data: dict[str, Any]) -> PaymentSettings:
@@ -159,12 +198,18 @@ def payment_settings_update(*, tenant: Any, actor: Any, data: dict[str, Any]) ->
         if not isinstance(data["waive_first_deposit_fee"], bool):
             errors["waive_first_deposit_fee"] = ["Must be true or false."]
         clean["waive_first_deposit_fee"] = data["waive_first_deposit_fee"]
+    currency = _currency_change(tenant, data, errors)
     if errors:
         raise ValidationFailed("Some fields are invalid.", fields=errors)
 
     with transaction.atomic():
         current, _created = PaymentSettings.objects.select_for_update().get_or_create(tenant=tenant)
         changes: dict[str, list[Any]] = {}
+        if currency is not None:
+            changes["currency"] = [tenant.currency, currency]
+            type(tenant).objects.filter(pk=tenant.pk).update(currency=currency)
+            Wallet.objects.filter(tenant=tenant).update(currency=currency)
+            tenant.currency = currency
         for secret in ("secret_key", "webhook_secret"):
             if secret in clean:
                 plain = clean.pop(secret)
