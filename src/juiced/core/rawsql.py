@@ -27,6 +27,13 @@ def instance(model: type[Model], values: tuple[Any, ...] | list[Any]) -> Model:
     return model.from_db(DEFAULT_DB_ALIAS, names, list(values))
 
 
+def fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """The first row of a fixed statement (prepared by psycopg after its second use), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def available() -> bool:
     """Raw rows are used only on PostgreSQL, whose driver already returns typed, aware values.
 

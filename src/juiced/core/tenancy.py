@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
-
 from juiced.core import rawsql
 from juiced.core.errors import NotFound, PermissionDenied
 from juiced.customers.models import Customer, CustomerMembership
@@ -55,9 +53,7 @@ class StaffAccess:
                 raise NotFound("No such customer.")
             return customer
         # One fixed, prepared statement: this runs on every money-moving API call.
-        with connection.cursor() as cursor:
-            cursor.execute(_CUSTOMER_SQL, [public_id, self.tenant.pk])
-            row = cursor.fetchone()
+        row = rawsql.fetch_one(_CUSTOMER_SQL, [public_id, self.tenant.pk])
         if row is None:
             raise NotFound("No such customer.")
         split = rawsql.width(Customer)

@@ -25,7 +25,7 @@ from typing import Any
 import stripe
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 
 from juiced.core import rawsql
@@ -51,6 +51,7 @@ from juiced.payments.models import (
     StripeEvent,
 )
 from juiced.payments.stripe_client import settings_for, stripe_client, stripe_config
+from juiced.tenants.models import Tenant
 from juiced.wallets.models import Transaction, TransactionEvent, Wallet
 from juiced.wallets.services import MAX_AMOUNT, Related, wallet_credit
 
@@ -207,7 +208,7 @@ def payment_settings_update(*, tenant: Any, actor: Any, data: dict[str, Any]) ->
         changes: dict[str, list[Any]] = {}
         if currency is not None:
             changes["currency"] = [tenant.currency, currency]
-            type(tenant).objects.filter(pk=tenant.pk).update(currency=currency)
+            Tenant.objects.filter(pk=tenant.pk).update(currency=currency)
             Wallet.objects.filter(tenant=tenant).update(currency=currency)
             tenant.currency = currency
         for secret in ("secret_key", "webhook_secret"):
@@ -817,9 +818,7 @@ def auto_recharge_check(*, wallet: Wallet) -> bool:
     """
     if rawsql.available():
         # Runs after every wallet transaction: a fixed prepared statement, no ORM compilation.
-        with connection.cursor() as cursor:
-            cursor.execute(_AUTO_RECHARGE_SQL, [wallet.customer_id])
-            row = cursor.fetchone()
+        row = rawsql.fetch_one(_AUTO_RECHARGE_SQL, [wallet.customer_id])
     else:
         row = (
             BillingProfile.objects.filter(customer_id=wallet.customer_id, auto_recharge_enabled=True)

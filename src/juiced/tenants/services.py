@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -371,9 +371,7 @@ def api_token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
         return None
     if not rawsql.available():
         return _api_token_authenticate_orm(raw)
-    with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_SQL, [hash_secret(raw)])
-        row = cursor.fetchone()
+    row = rawsql.fetch_one(_TOKEN_SQL, [hash_secret(raw)])
     if row is None:
         return None
     a, b = rawsql.width(ApiToken), rawsql.width(ApiToken) + rawsql.width(Tenant)

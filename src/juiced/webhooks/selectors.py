@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from juiced.core import rawsql
@@ -54,11 +53,8 @@ _ANY_SUBSCRIBED_SQL = (
 def subscribed_webhooks(*, tenant_id: int, event: str) -> list[WebhookEndpoint]:
     """The tenant's active tenant webhooks listening to `event` (a handful: filtered in Python, as
     SQLite cannot search inside JSON lists)."""
-    if rawsql.available():
-        with connection.cursor() as cursor:
-            cursor.execute(_ANY_SUBSCRIBED_SQL, [tenant_id, event])
-            if cursor.fetchone() is None:
-                return []
+    if rawsql.available() and rawsql.fetch_one(_ANY_SUBSCRIBED_SQL, [tenant_id, event]) is None:
+        return []
     active = WebhookEndpoint.objects.filter(tenant_id=tenant_id, customer__isnull=True, is_active=True)
     return [endpoint for endpoint in active if event in (endpoint.events or [])]
 
