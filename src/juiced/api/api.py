@@ -5,6 +5,9 @@ from ninja import NinjaAPI
 from juiced.api import customers, wallets
 from juiced.api.auth import StaffToken
 from juiced.api.errors import register_error_handlers
+from juiced.leads.api_bids import router as bids_router
+from juiced.leads.api_leads import router as leads_router
+from juiced.leads.api_setup import router as lead_setup_router
 from juiced.notifications.api import router as notifications_router
 from juiced.payments.api import router as payments_router
 from juiced.webhooks.api import router as webhooks_router
@@ -26,3 +29,6 @@ api.add_router("/manage/", wallets.router)
 api.add_router("/manage/", payments_router)
 api.add_router("/manage/", notifications_router)
 api.add_router("/manage/", webhooks_router)
+api.add_router("/manage/", lead_setup_router)
+api.add_router("/manage/", bids_router)
+api.add_router("/manage/", leads_router)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "juiced.payments",
     "juiced.notifications",
     "juiced.webhooks",
+    "juiced.leads",
     "juiced.web",
 ]
 

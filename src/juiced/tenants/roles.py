@@ -69,6 +69,14 @@ CUSTOMER_PERMISSIONS |= {
     "notifications.view": frozenset(CustomerRole),
 }
 
+# --- Leads and bids (issue 5): every customer user sees the customer's bids and leads; the Customer Admin
+# creates, edits, pauses and archives bids (unless the tenant locks bids).
+CUSTOMER_PERMISSIONS |= {
+    "bids.view": frozenset(CustomerRole),
+    "bids.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
+    "leads.view": frozenset(CustomerRole),
+}
+
 
 def role_can(role: str, permission: str) -> bool:
     """True when the staff `role` holds `permission`; unknown permissions are refused."""

@@ -48,6 +48,9 @@ class TransactionEvent(models.TextChoices):
     PLACED_BUY_ORDER = "placed_buy_order", "Placed Buy Order"
     CANCELED_BUY_ORDER = "canceled_buy_order", "Canceled Buy Order"
     RELEASED_BUY_ORDER = "released_buy_order", "Released Buy Order"
+    # A ping's offer holds the buyer's price until the matching post or the ping's expiry (issue 5).
+    PING_HOLD = "ping_hold", "Ping Hold"
+    PING_HOLD_RELEASED = "ping_hold_released", "Ping Hold Released"
 
 
 TENANT_ADJUSTMENT_EVENTS = (

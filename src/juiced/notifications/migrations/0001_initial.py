@@ -6,98 +6,205 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_initial'),
-        ('tenants', '0001_initial'),
+        ("customers", "0002_initial"),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChannelSettings',
+            name="ChannelSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email_from', models.CharField(blank=True, max_length=254)),
-                ('twilio_account_sid', models.CharField(blank=True, max_length=64)),
-                ('twilio_auth_token_encrypted', models.TextField(blank=True)),
-                ('twilio_from_number', models.CharField(blank=True, max_length=20)),
-                ('twilio_base_url', models.CharField(blank=True, max_length=200)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email_from", models.CharField(blank=True, max_length=254)),
+                ("twilio_account_sid", models.CharField(blank=True, max_length=64)),
+                ("twilio_auth_token_encrypted", models.TextField(blank=True)),
+                ("twilio_from_number", models.CharField(blank=True, max_length=20)),
+                ("twilio_base_url", models.CharField(blank=True, max_length=200)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', juiced.core.ids.PublicIdField(editable=False, max_length=40, prefix='con', unique=True)),
-                ('kind', models.CharField(choices=[('email', 'E-mail'), ('phone', 'Phone')], max_length=10)),
-                ('value', models.CharField(max_length=254)),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('preferences', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='customers.customer')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    juiced.core.ids.PublicIdField(editable=False, max_length=40, prefix="con", unique=True),
+                ),
+                ("kind", models.CharField(choices=[("email", "E-mail"), ("phone", "Phone")], max_length=10)),
+                ("value", models.CharField(max_length=254)),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("preferences", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', juiced.core.ids.PublicIdField(editable=False, max_length=40, prefix='ntf', unique=True)),
-                ('type', models.CharField(max_length=40)),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('sms', 'SMS'), ('in_app', 'In-app')], max_length=10)),
-                ('recipient', models.CharField(blank=True, max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=300)),
-                ('body', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('provider_id', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notifications.contact')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='customers.customer')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    juiced.core.ids.PublicIdField(editable=False, max_length=40, prefix="ntf", unique=True),
+                ),
+                ("type", models.CharField(max_length=40)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("sms", "SMS"), ("in_app", "In-app")], max_length=10
+                    ),
+                ),
+                ("recipient", models.CharField(blank=True, max_length=254)),
+                ("subject", models.CharField(blank=True, max_length=300)),
+                ("body", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("provider_id", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notifications.contact",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='NotificationTemplate',
+            name="NotificationTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('lead_assigned', 'Lead Assigned'), ('outbid', 'Outbid'), ('bid_matched', 'Bid Matched'), ('buy_order_exceeded', 'Buy Order Exceeded'), ('buy_order_reinstated', 'Buy Order Reinstated'), ('account_paused', 'Account Paused'), ('account_unpaused', 'Account Unpaused'), ('account_archived', 'Account Archived'), ('account_restored', 'Account Restored'), ('return_approved', 'Return Approved'), ('return_tier_updated', 'Return Tier Updated'), ('payment_failed', 'Payment Failed'), ('payment_successful', 'Payment Successful'), ('under_funded_bids', 'Under Funded Bids')], max_length=40)),
-                ('visible', models.BooleanField(default=True)),
-                ('default_on', models.BooleanField(default=True)),
-                ('email_subject', models.CharField(max_length=200)),
-                ('email_body', models.TextField()),
-                ('sms_body', models.TextField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("lead_assigned", "Lead Assigned"),
+                            ("outbid", "Outbid"),
+                            ("bid_matched", "Bid Matched"),
+                            ("buy_order_exceeded", "Buy Order Exceeded"),
+                            ("buy_order_reinstated", "Buy Order Reinstated"),
+                            ("account_paused", "Account Paused"),
+                            ("account_unpaused", "Account Unpaused"),
+                            ("account_archived", "Account Archived"),
+                            ("account_restored", "Account Restored"),
+                            ("return_approved", "Return Approved"),
+                            ("return_tier_updated", "Return Tier Updated"),
+                            ("payment_failed", "Payment Failed"),
+                            ("payment_successful", "Payment Successful"),
+                            ("under_funded_bids", "Under Funded Bids"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("visible", models.BooleanField(default=True)),
+                ("default_on", models.BooleanField(default=True)),
+                ("email_subject", models.CharField(max_length=200)),
+                ("email_body", models.TextField()),
+                ("sms_body", models.TextField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('customer', 'kind', 'value'), name='contact_unique_value'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "kind", "value"), name="contact_unique_value"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['customer', '-created_at'], name='notificatio_custome_5fbd22_idx'),
+            model_name="notification",
+            index=models.Index(fields=["customer", "-created_at"], name="notificatio_custome_5fbd22_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['customer', 'channel', 'read_at'], name='notificatio_custome_5f493f_idx'),
+            model_name="notification",
+            index=models.Index(
+                fields=["customer", "channel", "read_at"], name="notificatio_custome_5f493f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notificationtemplate',
-            constraint=models.UniqueConstraint(fields=('tenant', 'type'), name='notification_template_unique'),
+            model_name="notificationtemplate",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "type"), name="notification_template_unique"
+            ),
         ),
     ]

@@ -8,138 +8,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_initial'),
-        ('tenants', '0001_initial'),
-        ('wallets', '0001_initial'),
+        ("customers", "0002_initial"),
+        ("tenants", "0001_initial"),
+        ("wallets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BillingProfile',
+            name="BillingProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_customer_id', models.CharField(blank=True, max_length=255)),
-                ('auto_recharge_enabled', models.BooleanField(default=False)),
-                ('auto_recharge_trigger', models.BigIntegerField(default=0)),
-                ('auto_recharge_amount', models.BigIntegerField(default=0)),
-                ('auto_recharge_armed', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='billing', to='customers.customer')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stripe_customer_id", models.CharField(blank=True, max_length=255)),
+                ("auto_recharge_enabled", models.BooleanField(default=False)),
+                ("auto_recharge_trigger", models.BigIntegerField(default=0)),
+                ("auto_recharge_amount", models.BigIntegerField(default=0)),
+                ("auto_recharge_armed", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="billing",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PaymentMethod',
+            name="PaymentMethod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', juiced.core.ids.PublicIdField(editable=False, max_length=40, prefix='card', unique=True)),
-                ('stripe_id', models.CharField(max_length=255)),
-                ('brand', models.CharField(blank=True, max_length=40)),
-                ('last4', models.CharField(blank=True, max_length=4)),
-                ('exp_month', models.PositiveSmallIntegerField(default=0)),
-                ('exp_year', models.PositiveSmallIntegerField(default=0)),
-                ('is_default', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payment_methods', to='customers.customer')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    juiced.core.ids.PublicIdField(editable=False, max_length=40, prefix="card", unique=True),
+                ),
+                ("stripe_id", models.CharField(max_length=255)),
+                ("brand", models.CharField(blank=True, max_length=40)),
+                ("last4", models.CharField(blank=True, max_length=4)),
+                ("exp_month", models.PositiveSmallIntegerField(default=0)),
+                ("exp_year", models.PositiveSmallIntegerField(default=0)),
+                ("is_default", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment_methods",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_default', 'created_at', 'id'],
+                "ordering": ["-is_default", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', juiced.core.ids.PublicIdField(editable=False, max_length=40, prefix='pay', unique=True)),
-                ('kind', models.CharField(choices=[('deposit', 'Deposit'), ('auto_recharge', 'Auto-recharge')], default='deposit', max_length=20)),
-                ('amount', models.BigIntegerField(help_text='Cents credited to the wallet.')),
-                ('fee', models.BigIntegerField(default=0, help_text='Cents charged on top of the amount.')),
-                ('fee_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5)),
-                ('currency', models.CharField(default='USD', max_length=3)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('card_label', models.CharField(blank=True, max_length=60)),
-                ('stripe_payment_intent_id', models.CharField(blank=True, max_length=255, null=True, unique=True)),
-                ('failure_message', models.CharField(blank=True, max_length=500)),
-                ('idempotency_key', models.CharField(blank=True, max_length=255, null=True)),
-                ('request_hash', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='customers.customer')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
-                ('transaction', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payment', to='wallets.transaction')),
-                ('payment_method', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='payments.paymentmethod')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    juiced.core.ids.PublicIdField(editable=False, max_length=40, prefix="pay", unique=True),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("deposit", "Deposit"), ("auto_recharge", "Auto-recharge")],
+                        default="deposit",
+                        max_length=20,
+                    ),
+                ),
+                ("amount", models.BigIntegerField(help_text="Cents credited to the wallet.")),
+                ("fee", models.BigIntegerField(default=0, help_text="Cents charged on top of the amount.")),
+                ("fee_percent", models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=5)),
+                ("currency", models.CharField(default="USD", max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("succeeded", "Succeeded"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("card_label", models.CharField(blank=True, max_length=60)),
+                (
+                    "stripe_payment_intent_id",
+                    models.CharField(blank=True, max_length=255, null=True, unique=True),
+                ),
+                ("failure_message", models.CharField(blank=True, max_length=500)),
+                ("idempotency_key", models.CharField(blank=True, max_length=255, null=True)),
+                ("request_hash", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
+                (
+                    "transaction",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payment",
+                        to="wallets.transaction",
+                    ),
+                ),
+                (
+                    "payment_method",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="payments.paymentmethod",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentSettings',
+            name="PaymentSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('publishable_key', models.CharField(blank=True, max_length=255)),
-                ('secret_key_encrypted', models.TextField(blank=True)),
-                ('webhook_secret_encrypted', models.TextField(blank=True)),
-                ('api_base', models.URLField(blank=True, help_text="Empty means Stripe's own API.", max_length=255)),
-                ('deposit_minimum', models.BigIntegerField(default=1000)),
-                ('manual_fee_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5)),
-                ('auto_recharge_fee_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5)),
-                ('waive_first_deposit_fee', models.BooleanField(default=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='payment_settings', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("publishable_key", models.CharField(blank=True, max_length=255)),
+                ("secret_key_encrypted", models.TextField(blank=True)),
+                ("webhook_secret_encrypted", models.TextField(blank=True)),
+                (
+                    "api_base",
+                    models.URLField(blank=True, help_text="Empty means Stripe's own API.", max_length=255),
+                ),
+                ("deposit_minimum", models.BigIntegerField(default=1000)),
+                (
+                    "manual_fee_percent",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=5),
+                ),
+                (
+                    "auto_recharge_fee_percent",
+                    models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=5),
+                ),
+                ("waive_first_deposit_fee", models.BooleanField(default=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payment_settings",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StripeEvent',
+            name="StripeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=255)),
-                ('type', models.CharField(max_length=100)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=255)),
+                ("type", models.CharField(max_length=100)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenants.tenant"
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='paymentmethod',
-            constraint=models.UniqueConstraint(fields=('customer', 'stripe_id'), name='payment_method_unique_stripe_id'),
+            model_name="paymentmethod",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "stripe_id"), name="payment_method_unique_stripe_id"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paymentmethod',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('customer',), name='payment_method_one_default'),
+            model_name="paymentmethod",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("customer",),
+                name="payment_method_one_default",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(fields=('tenant', 'idempotency_key'), name='payment_unique_idempotency_key'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "idempotency_key"), name="payment_unique_idempotency_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="payment_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('fee__gte', 0)), name='payment_fee_not_negative'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fee__gte", 0)), name="payment_fee_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paymentsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('deposit_minimum__gte', 100)), name='deposit_minimum_min'),
+            model_name="paymentsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("deposit_minimum__gte", 100)), name="deposit_minimum_min"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paymentsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('manual_fee_percent__gte', 0), ('manual_fee_percent__lte', 100)), name='manual_fee_percent_range'),
+            model_name="paymentsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("manual_fee_percent__gte", 0), ("manual_fee_percent__lte", 100)),
+                name="manual_fee_percent_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paymentsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('auto_recharge_fee_percent__gte', 0), ('auto_recharge_fee_percent__lte', 100)), name='auto_recharge_fee_percent_range'),
+            model_name="paymentsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("auto_recharge_fee_percent__gte", 0), ("auto_recharge_fee_percent__lte", 100)
+                ),
+                name="auto_recharge_fee_percent_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stripeevent',
-            constraint=models.UniqueConstraint(fields=('tenant', 'event_id'), name='stripe_event_unique'),
+            model_name="stripeevent",
+            constraint=models.UniqueConstraint(fields=("tenant", "event_id"), name="stripe_event_unique"),
         ),
     ]
