@@ -7,7 +7,7 @@ PORT ?= 8000
 # The PostgreSQL pass of `make test`; pytest-django creates and drops its own test database from it.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/juiced
 
-.PHONY: run test install lint test-sqlite test-postgres bench clean
+.PHONY: run test install lint test-sqlite test-postgres bench bench-ingest clean
 
 $(BIN)/juiced: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ test: lint test-sqlite test-postgres
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/wallet.py
+	$(BIN)/python bench/ingest.py
+
+bench-ingest: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) var

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + Playwright
+os.environ.setdefault("JUICED_DEMO_LEADS", "30")  # `demo` runs in several tests; tests/leads/test_demo.py loads 300
 
 from juiced.config.settings import *  # noqa: E402,F403
 

@@ -230,6 +230,7 @@ class DemoResult:
     created: bool  # anything was added on this run
     customer_count: int
     api_token: str = ""
+    source: dict[str, str] = field(default_factory=dict)  # the internal source's key and a fresh secret
 
 
 def _demo_user(email: str, name: str) -> tuple[User, bool]:
@@ -315,6 +316,9 @@ def demo_load(*, console: Any = None, with_token: bool = False) -> DemoResult:
     from juiced.payments.demo import demo_payments  # card payments through the local fake Stripe
 
     created |= demo_payments(tenant=tenant, admin=admin)
+    from juiced.leads.demo import demo_marketplace, demo_source_credentials  # bids and leads
+
+    created |= demo_marketplace(tenant=tenant, admin=admin)
     result = DemoResult(
         tenant=tenant,
         admin=admin,
@@ -323,6 +327,7 @@ def demo_load(*, console: Any = None, with_token: bool = False) -> DemoResult:
     )
     if with_token:
         result.api_token = _renew_token(tenant, admin)
+        result.source = demo_source_credentials(tenant=tenant)
     return result
 
 
@@ -337,6 +342,8 @@ def demo_summary(result: DemoResult) -> dict[str, Any]:
     }
     if result.api_token:
         summary["api_token"] = result.api_token
+    if result.source:
+        summary["source"] = result.source
     return summary
 
 
