@@ -75,7 +75,8 @@ def test_demo_json_prints_one_object_with_urls_logins_and_a_working_token(capsys
     assert main(["demo", "--json"]) == 0
     out = capsys.readouterr().out
     summary = json.loads(out)  # stdout holds exactly one JSON object, nothing else
-    assert set(summary) == {"dashboard_url", "portal_url", "admin", "buyer", "api_token"}
+    assert set(summary) == {"dashboard_url", "portal_url", "admin", "buyer", "api_token", "source"}
+    assert set(summary["source"]) == {"api_key", "api_secret"}
     assert summary["dashboard_url"].endswith("/manage/demo/customers/")
     assert summary["portal_url"].endswith("/app/")
     assert summary["admin"] == {"email": "admin@demo.test", "password": "demo"}
