@@ -24,8 +24,16 @@ Rules (SPEC §5):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+# Why a candidate did not compete (the loader adds its own: paused, out of scope, ineligible customer…).
+CAPPED = "capped"
+OVER_BUDGET = "over budget"
+UNDERFUNDED = "underfunded"
+BELOW_MINIMUM = "below the minimum"
+OUTRANKED_BY_OWN_BID = "customer's other bid ranks higher"
+HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,28 @@ class Grid:
 
     def floor(self, amount: int) -> int | None:
         """The largest grid amount ≤ `amount`, or None when even the minimum is more."""
-        raise NotImplementedError
+        if amount < self.minimum:
+            return None
+        if self.fixed:
+            return self.minimum
+        top = amount if self.maximum is None else min(amount, max(self.maximum, self.minimum))
+        return self.minimum + (top - self.minimum) // self.step * self.step
+
+    def lowest_beating(self, threshold: Decimal, factor: Decimal) -> int:
+        """The smallest grid amount `a` (≥ minimum) with a × factor > threshold, ignoring the maximum."""
+        if self.fixed or factor <= 0:
+            return self.minimum
+        steps = 0
+        needed = threshold / factor  # a must strictly exceed this
+        if needed >= self.minimum:
+            steps = int((needed - self.minimum) // self.step) + 1
+        amount = self.minimum + steps * self.step
+        # Decimal division can round in the last place: settle on the exact boundary.
+        while steps > 0 and (amount - self.step) * factor > threshold:
+            steps, amount = steps - 1, amount - self.step
+        while amount * factor <= threshold:
+            steps, amount = steps + 1, amount + self.step
+        return amount
 
 
 @dataclass(frozen=True)
@@ -76,4 +105,79 @@ class Decision:
 
 def decide(candidates: list[Candidate], *, smart_pricing: bool = False) -> Decision:
     """Rank `candidates` and price the winner (see the module docstring for the rules)."""
-    raise NotImplementedError
+    competing: list[Ranked] = []
+    excluded: list[Ranked] = []
+    for candidate in candidates:
+        reason, amount = _competing_amount(candidate)
+        if reason is not None:
+            excluded.append(Ranked(candidate, 0, Decimal(0), reason, None))
+        else:
+            effective = amount * penalty_factor(candidate.penalty_pct)
+            competing.append(Ranked(candidate, amount, effective, None, None))
+    competing.sort(key=_order)
+    ranked: list[Ranked] = []
+    seen_customers: set[Any] = set()
+    for entry in competing:
+        if entry.candidate.customer_id in seen_customers:
+            excluded.append(Ranked(entry.candidate, 0, Decimal(0), OUTRANKED_BY_OWN_BID, None))
+            continue
+        seen_customers.add(entry.candidate.customer_id)
+        ranked.append(
+            Ranked(entry.candidate, entry.competing, entry.effective, None, len(ranked) + 1)
+        )
+    if not ranked:
+        return Decision(winner=None, price=0, price_before_discount=0, ranked=excluded)
+    top = ranked[0]
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    before = _price(top, runner_up, smart_pricing=smart_pricing)
+    charged = discounted(before, top.candidate.discount_pct)
+    return Decision(
+        winner=top.candidate, price=charged, price_before_discount=before, ranked=ranked + excluded
+    )
+
+
+def penalty_factor(penalty_pct: Decimal) -> Decimal:
+    """1 − penalty%, never below zero."""
+    return max(Decimal(0), 1 - Decimal(penalty_pct) / HUNDRED)
+
+
+def discounted(price: int, discount_pct: Decimal) -> int:
+    """price × (1 − discount%), rounded half-up to the cent (never negative)."""
+    factor = max(Decimal(0), 1 - Decimal(discount_pct) / HUNDRED)
+    return int((price * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _competing_amount(candidate: Candidate) -> tuple[str | None, int]:
+    """(exclusion reason, 0) or (None, the grid amount the candidate competes at)."""
+    if candidate.exclusion:
+        return candidate.exclusion, 0
+    grid = candidate.grid
+    if candidate.cap_left is not None and candidate.cap_left <= 0:
+        return CAPPED, 0
+    if candidate.budget_left is not None and candidate.budget_left < grid.minimum:
+        return OVER_BUDGET, 0
+    if candidate.available < grid.minimum:
+        return UNDERFUNDED, 0
+    ceiling = min(candidate.amount, candidate.available)
+    if candidate.budget_left is not None:
+        ceiling = min(ceiling, candidate.budget_left)
+    amount = grid.floor(ceiling)
+    if amount is None:  # the bid is below the grid minimum (pricing raised after it was placed)
+        return BELOW_MINIMUM, 0
+    return None, amount
+
+
+def _order(entry: Ranked) -> tuple[Any, ...]:
+    """Highest effective first; ties: never won first, then least recently won, then lowest bid id."""
+    won = entry.candidate.last_won_at
+    return (-entry.effective, won is not None, won or 0.0, entry.candidate.bid_id)
+
+
+def _price(top: Ranked, runner_up: Ranked | None, *, smart_pricing: bool) -> int:
+    grid = top.candidate.grid
+    if runner_up is None:
+        return grid.minimum
+    if not smart_pricing:
+        return top.competing
+    beating = grid.lowest_beating(runner_up.effective, penalty_factor(top.candidate.penalty_pct))
+    return max(grid.minimum, min(beating, top.competing))
