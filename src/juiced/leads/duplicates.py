@@ -1,0 +1,119 @@
+"""Duplicate detection: a lead whose values for all of a rule's fields equal a recent lead's is Duplicate.
+
+Each rule turns a lead into one digest (SHA-256 of its normalised field values); every new non-test lead
+stores a LeadFingerprint per applicable rule, so finding a duplicate is one indexed look-up on
+(rule, digest, created_at) for all rules at once, however many leads are stored.
+
+Normalisation: values are trimmed and whitespace collapsed; lower-cased unless the rule is case
+sensitive; with `ignore_punctuation` every character that is not a letter, digit or space is dropped
+("john.doe@email.com" equals "johndoe@email.com"). A rule whose fields are not all present on the lead
+does not apply to it. Two identical leads arriving in the same instant can both pass (no lock is taken);
+the window is a best effort, not a uniqueness constraint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+
+from juiced.leads.models import DuplicateRule, Lead, LeadFingerprint
+
+_PUNCTUATION = re.compile(r"[^\w\s]|_", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """What checking needs of one DuplicateRule (cached per category with the schema)."""
+
+    id: int
+    fields: tuple[str, ...]
+    lookback_days: int
+    source_id: int | None
+    apply_to_pings: bool
+    ignore_punctuation: bool
+    case_sensitive: bool
+
+
+def rule_spec(rule: DuplicateRule) -> RuleSpec:
+    fields = tuple(str(key) for key in (rule.fields or []) if isinstance(key, str) and key)
+    return RuleSpec(
+        id=rule.pk,
+        fields=fields,
+        lookback_days=rule.lookback_days,
+        source_id=rule.source_id,
+        apply_to_pings=rule.apply_to_pings,
+        ignore_punctuation=rule.ignore_punctuation,
+        case_sensitive=rule.case_sensitive,
+    )
+
+
+def _normal(value: Any, *, case_sensitive: bool, ignore_punctuation: bool) -> str:
+    if isinstance(value, list):
+        value = ",".join(sorted(str(item) for item in value))
+    text = " ".join(str(value).split())
+    if not case_sensitive:
+        text = text.casefold()
+    if ignore_punctuation:
+        text = " ".join(_PUNCTUATION.sub("", text).split())
+    return text
+
+
+def fingerprint_digest(rule: RuleSpec, values: dict[str, Any]) -> str | None:
+    """The rule's digest of `values`, or None when one of its fields is missing (the rule does not apply)."""
+    if not rule.fields:
+        return None
+    parts = []
+    for key in rule.fields:
+        value = values.get(key)
+        if value is None or value == "" or value == []:
+            return None
+        parts.append(
+            _normal(value, case_sensitive=rule.case_sensitive, ignore_punctuation=rule.ignore_punctuation)
+        )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def applicable_digests(
+    rules: list[RuleSpec], values: dict[str, Any], *, source_id: int, pings: bool = False
+) -> list[tuple[RuleSpec, str]]:
+    """(rule, digest) for every rule of this source (or category-wide) that applies to `values`."""
+    found = []
+    for rule in rules:
+        if rule.source_id is not None and rule.source_id != source_id:
+            continue
+        if pings and not rule.apply_to_pings:
+            continue
+        digest = fingerprint_digest(rule, values)
+        if digest is not None:
+            found.append((rule, digest))
+    return found
+
+
+def duplicate_rule_hit(*, digests: list[tuple[RuleSpec, str]], now: datetime) -> int | None:
+    """The id of the first rule with a fingerprint inside its look-back window (one query), else None."""
+    if not digests:
+        return None
+    match = Q()
+    for rule, digest in digests:
+        match |= Q(rule_id=rule.id, digest=digest, created_at__gte=now - timedelta(days=rule.lookback_days))
+    hit = LeadFingerprint.objects.filter(match).values_list("rule_id", flat=True).first()
+    return hit
+
+
+def fingerprints_store(*, lead: Lead, digests: list[tuple[RuleSpec, str]], now: datetime) -> None:
+    """Remember the lead's digests so later leads within each window are found as duplicates."""
+    if not digests:
+        return
+    LeadFingerprint.objects.bulk_create(
+        [
+            LeadFingerprint(
+                tenant_id=lead.tenant_id, rule_id=rule.id, digest=digest, lead=lead, created_at=now
+            )
+            for rule, digest in digests
+        ]
+    )
