@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from juiced.core.errors import NotFound
@@ -64,14 +64,38 @@ def customer_list(
             qs = qs.filter(archived_at__isnull=True, is_paused=False)
         elif operational == "paused":
             qs = qs.filter(archived_at__isnull=True, is_paused=True)
-    # Until bids exist, funding is Available with spendable money and Exhausted without (status.py).
-    if funding == "available":
-        qs = qs.filter(available__gt=0)
-    elif funding == "exhausted":
-        qs = qs.filter(available__lte=0)
-    elif funding == "limited":
-        qs = qs.none()
+    if funding in FUNDING_FILTERS:
+        qs = _funding_filter(qs, funding)
     return qs.order_by(*SORTS.get(sort, SORTS["name"]))
+
+
+def _funding_filter(qs: QuerySet[Customer], funding: str) -> QuerySet[Customer]:
+    """Funding (status.funding_status) in SQL: with active bids, Available when available funds cover the
+    largest bid, Limited when they cover the smallest scope minimum but not the largest bid, Exhausted
+    below that; without active bids, Available with spendable money and Exhausted without."""
+    from juiced.leads.models import Bid, LeadTypePricing
+
+    active = Bid.objects.filter(customer=OuterRef("pk"), archived_at__isnull=True, is_paused=False).order_by()
+    scope_minimum = LeadTypePricing.objects.filter(
+        lead_type_id=OuterRef("lead_type_id"), scope=OuterRef("scope")
+    ).values("minimum")[:1]
+    per_customer = active.values("customer")
+    qs = qs.annotate(
+        has_bids=Exists(active),
+        largest_bid=Subquery(per_customer.annotate(m=Max("amount")).values("m")[:1]),
+        smallest_minimum=Subquery(
+            per_customer.annotate(m=Min(Coalesce(Subquery(scope_minimum), F("amount")))).values("m")[:1]
+        ),
+    )
+    if funding == "available":
+        return qs.filter(
+            Q(has_bids=False, available__gt=0) | Q(has_bids=True, available__gte=F("largest_bid"))
+        )
+    if funding == "limited":
+        return qs.filter(has_bids=True, available__lt=F("largest_bid"), available__gte=F("smallest_minimum"))
+    return qs.filter(
+        Q(has_bids=False, available__lte=0) | Q(has_bids=True, available__lt=F("smallest_minimum"))
+    )
 
 
 @dataclass(frozen=True)
@@ -101,22 +125,37 @@ def period_starts(now: datetime) -> dict[str, datetime]:
     return {"daily": day, "weekly": day - timedelta(days=day.weekday()), "monthly": day.replace(day=1)}
 
 
-def _usage_aggregates(starts: dict[str, datetime]) -> dict[str, Any]:
+def _active_bids(customer_ids: list[int]) -> dict[int, list[st.BidFunding]]:
+    """Each customer's active bids (live, not paused) as (amount, scope minimum), in one query."""
+    from juiced.leads.models import Bid, LeadTypePricing
+
+    if not customer_ids:
+        return {}
+    minimum = LeadTypePricing.objects.filter(lead_type_id=OuterRef("lead_type_id"), scope=OuterRef("scope"))
+    rows = (
+        Bid.objects.filter(customer_id__in=customer_ids, archived_at__isnull=True, is_paused=False)
+        .annotate(minimum=Subquery(minimum.values("minimum")[:1]))
+        .order_by()
+        .values_list("customer_id", "amount", "minimum")
+    )
+    found: dict[int, list[st.BidFunding]] = {}
+    for customer_id, amount, scope_minimum in rows:
+        # A bid whose scope lost its pricing row needs its own amount to be covered.
+        found.setdefault(customer_id, []).append(st.BidFunding(amount, scope_minimum or amount))
+    return found
+
+
+def _period_usage_many(customer_ids: list[int], now: datetime) -> dict[int, dict[str, tuple[int, int]]]:
+    """(leads, cents) won through bidding in each current UTC period, from the usage counters."""
+    from juiced.leads.usage import usage_for
+
+    if not customer_ids:
+        return {}
+    by_customer, _by_bid = usage_for(customer_ids=customer_ids, now=now)
     return {
-        **{f"{p}_n": Count("id", filter=Q(created_at__gte=s)) for p, s in starts.items()},
-        **{f"{p}_sum": Sum("amount", filter=Q(created_at__gte=s)) for p, s in starts.items()},
+        cid: {p: (used.leads, used.spent) for p, used in periods.items()}
+        for cid, periods in by_customer.items()
     }
-
-
-def _usage_from_totals(totals: dict[str, Any], starts: dict[str, datetime]) -> dict[str, tuple[int, int]]:
-    return {p: (totals[f"{p}_n"] or 0, -(totals[f"{p}_sum"] or 0)) for p in starts}
-
-
-def _period_usage(customer: Customer, now: datetime) -> dict[str, tuple[int, int]]:
-    """(leads, cents) charged for assigned leads in each calendar period; returns do not give headroom."""
-    starts = period_starts(now)
-    assigned = Transaction.objects.filter(wallet__customer=customer, event=TransactionEvent.LEAD_ASSIGNED)
-    return _usage_from_totals(assigned.aggregate(**_usage_aggregates(starts)), starts)
 
 
 def _has_limits(customer: Customer) -> bool:
@@ -125,42 +164,30 @@ def _has_limits(customer: Customer) -> bool:
 
 def customer_statuses(customer: Customer, *, now: datetime | None = None) -> CustomerStatuses:
     """All four status dimensions and the display status, from the customer's current data."""
-    now = now or timezone.now()
-    usage = _period_usage(customer, now) if _has_limits(customer) else {}
-    return _statuses_from_usage(customer, usage)
+    return customer_statuses_many([customer], now=now)[customer.pk]
 
 
 def customer_statuses_many(
     customers: list[Customer], *, now: datetime | None = None
 ) -> dict[int, CustomerStatuses]:
-    """Statuses for a page of customers (wallets selected), by customer pk, in at most one query."""
+    """Statuses for a page of customers (wallets selected), by customer pk, in at most two queries:
+    their active bids (for funding) and the usage counters of those with caps or budgets."""
     now = now or timezone.now()
-    starts = period_starts(now)
-    limited = {c.pk for c in customers if _has_limits(c)}
-    usages: dict[int, dict[str, tuple[int, int]]] = {}
-    if limited:
-        rows = (
-            Transaction.objects.filter(wallet__customer_id__in=limited, event=TransactionEvent.LEAD_ASSIGNED)
-            .order_by()
-            .values("wallet__customer_id")
-            .annotate(**_usage_aggregates(starts))
-        )
-        usages = {row["wallet__customer_id"]: _usage_from_totals(row, starts) for row in rows}
-    nothing_used = {p: (0, 0) for p in starts}
-    return {
-        c.pk: _statuses_from_usage(c, usages.get(c.pk, nothing_used) if c.pk in limited else {})
-        for c in customers
-    }
+    bids = _active_bids([c.pk for c in customers])
+    usages = _period_usage_many([c.pk for c in customers if _has_limits(c)], now)
+    return {c.pk: _statuses_from_usage(c, usages.get(c.pk, {}), bids.get(c.pk, [])) for c in customers}
 
 
-def _statuses_from_usage(customer: Customer, usage: dict[str, tuple[int, int]]) -> CustomerStatuses:
+def _statuses_from_usage(
+    customer: Customer, usage: dict[str, tuple[int, int]], bids: list[st.BidFunding]
+) -> CustomerStatuses:
     wallet = customer.wallet
     operational = st.operational_status(is_paused=customer.is_paused, is_archived=customer.is_archived)
-    funding = st.funding_status(available=wallet.available, bids=[])
+    funding = st.funding_status(available=wallet.available, bids=bids)
     caps_set = {p: getattr(customer, f"{p}_cap") for p in PERIODS}
     budgets_set = {p: getattr(customer, f"{p}_budget") for p in PERIODS}
-    caps = [st.Limit(limit, usage[p][0]) for p, limit in caps_set.items() if limit]
-    budgets = [st.Limit(limit, usage[p][1]) for p, limit in budgets_set.items() if limit]
+    caps = [st.Limit(limit, usage.get(p, (0, 0))[0]) for p, limit in caps_set.items() if limit]
+    budgets = [st.Limit(limit, usage.get(p, (0, 0))[1]) for p, limit in budgets_set.items() if limit]
     cap = st.cap_status(caps)
     budget = st.budget_status(budgets)
     return CustomerStatuses(
@@ -180,7 +207,9 @@ def return_rate_percent(*, charged: int, returned: int) -> Decimal:
 
 
 def customer_stats(customer: Customer) -> CustomerStats:
-    """Overview numbers from real queries; bids do not exist yet, so Active Bids counts 0."""
+    """Overview numbers from real queries; Active Bids counts live bids that are not paused."""
+    from juiced.leads.models import Bid
+
     wallet = customer.wallet
     totals = Transaction.objects.filter(wallet=wallet).aggregate(
         charged=Sum("amount", filter=Q(event=TransactionEvent.LEAD_ASSIGNED)),
@@ -194,7 +223,7 @@ def customer_stats(customer: Customer) -> CustomerStats:
         available=wallet.available,
         balance=wallet.balance,
         held=wallet.held,
-        active_bids=0,
+        active_bids=Bid.objects.filter(customer=customer, archived_at__isnull=True, is_paused=False).count(),
         return_rate=return_rate_percent(charged=charged, returned=returned),
     )
 

@@ -64,7 +64,8 @@ def amount_error(*, pricing: LeadTypePricing, amount: int, lead_type_name: str, 
         if pricing.maximum is None or higher <= pricing.maximum:
             options.append(_money(higher, tenant))
         step = _money(pricing.step, tenant)
-        return f"Bids go up in steps of {step} from {_money(pricing.minimum, tenant)}: try {' or '.join(options)}."
+        start = _money(pricing.minimum, tenant)
+        return f"Bids go up in steps of {step} from {start}: try {' or '.join(options)}."
     return None
 
 
@@ -99,7 +100,9 @@ def _clean_limits(*, tenant: Any, data: dict[str, Any], errors: dict[str, list[s
             )
             continue
         if value == "bad" or value <= 0:
-            unit = "a positive whole number of leads" if field.endswith("cap") else "a positive amount in cents"
+            unit = (
+                "a positive whole number of leads" if field.endswith("cap") else "a positive amount in cents"
+            )
             errors.setdefault(field, []).append(f"{LIMIT_LABELS[field]} must be {unit}.")
             continue
         limits[field] = value
@@ -189,7 +192,9 @@ def _record(*, bid: Bid, actor: Any, action: str, changes: dict[str, list[Any]])
     )
 
 
-def bid_create(*, tenant: Any, customer: Customer, actor: Any, data: dict[str, Any], via_portal: bool = False) -> Bid:
+def bid_create(
+    *, tenant: Any, customer: Customer, actor: Any, data: dict[str, Any], via_portal: bool = False
+) -> Bid:
     """Place a bid for `customer` after every rule holds; ValidationFailed (field messages) otherwise."""
     if via_portal:
         portal_guard(tenant=tenant)
@@ -205,8 +210,12 @@ def bid_create(*, tenant: Any, customer: Customer, actor: Any, data: dict[str, A
         pricing = LeadTypePricing.objects.filter(lead_type=lead_type, scope=scope, enabled=True).first()
         if pricing is None:
             label = Scope(scope).label.lower()
-            errors.setdefault("scope", []).append(f"Bidding at {label} level is not enabled for {lead_type.name}.")
-    state, county = _resolve_location(scope=scope, data=data, errors=errors) if scope in Scope.values else ("", "")
+            errors.setdefault("scope", []).append(
+                f"Bidding at {label} level is not enabled for {lead_type.name}."
+            )
+    state, county = (
+        _resolve_location(scope=scope, data=data, errors=errors) if scope in Scope.values else ("", "")
+    )
     amount = _clean_amount(data=data, pricing=pricing, lead_type=lead_type, tenant=tenant, errors=errors)
     limits = _clean_limits(tenant=tenant, data=data, errors=errors)
     if errors:
@@ -218,7 +227,12 @@ def bid_create(*, tenant: Any, customer: Customer, actor: Any, data: dict[str, A
         if locked.archived_at is not None:
             raise InvalidState("This customer is archived; restore it before placing bids.")
         existing = Bid.objects.filter(
-            customer=locked, lead_type=lead_type, scope=scope, state=state, county=county, archived_at__isnull=True
+            customer=locked,
+            lead_type=lead_type,
+            scope=scope,
+            state=state,
+            county=county,
+            archived_at__isnull=True,
         ).first()
         if existing is not None:
             message = (
@@ -264,7 +278,9 @@ def bid_update(*, bid: Bid, actor: Any, data: dict[str, Any], via_portal: bool =
                 f"Bidding at {label} level is not enabled for {bid.lead_type.name}."
             )
         else:
-            amount = _clean_amount(data=data, pricing=pricing, lead_type=bid.lead_type, tenant=tenant, errors=errors)
+            amount = _clean_amount(
+                data=data, pricing=pricing, lead_type=bid.lead_type, tenant=tenant, errors=errors
+            )
             if amount is not None:
                 new["amount"] = amount
     new |= _clean_limits(tenant=tenant, data=data, errors=errors)
