@@ -2,15 +2,57 @@
 database transaction with per-wallet locks in a fixed order; side effects are queued after commit.
 
 Owner: the engine (issue 5). The signatures below are the contract the ingestion API, the leads pages
-and the demo code call; keep them stable.
+and the demo code call; keep them stable. docs/auction.md explains the design; in short:
+
+- Reads before the transaction, constant in the number of bids: one statement for the source's payout
+  terms and the tenant's settings, one for every candidate bid joined with its customer, wallet and the
+  lead type's pricing at its scope, and (only when someone has a cap or budget) one for the usage counters.
+- The transaction locks the winner's wallet (and the wallets of the ping holds it closes) in wallet-id
+  order, re-reads funds and usage under that lock and re-decides; if another bid would now win, it rolls
+  back (nothing was written) and tries again with the fresh numbers. The charge, the counters, the bid's
+  round-robin stamp, the lead, its status change and ONE DistributionLog row are written in that commit.
+- Call these outside an open transaction: inside one, the locks are held until the caller commits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from juiced.leads.models import Lead, Ping, PingOffer
+from django.db import connection, transaction
+from django.utils import timezone
+
+from juiced.core.errors import InsufficientFunds, InvalidState
+from juiced.core.money import format_money
+from juiced.leads import auction, geo, usage
+from juiced.leads.auction import Candidate, Decision, Grid
+from juiced.leads.models import (
+    Bid,
+    DistributionLog,
+    Lead,
+    LeadStatus,
+    LeadStatusChange,
+    LeadType,
+    Ping,
+    PingOffer,
+    Scope,
+    SOLD_STATUSES,
+    SourcePricing,
+    UsageCounter,
+)
+from juiced.wallets.models import Hold, TransactionEvent, Wallet
+from juiced.wallets.services import Related, hold_capture, hold_place, hold_release, wallet_debit
+
+# Loader exclusions (the auction adds capped / over budget / underfunded).
+PAUSED = "paused"
+OUT_OF_SCOPE = "out of scope"
+INELIGIBLE_CUSTOMER = "ineligible customer"
+REPROCESSABLE = (LeadStatus.UNASSIGNED, LeadStatus.UNCATEGORIZED, LeadStatus.DISTRIBUTION_ERROR)
+LIMIT_PERIODS = usage.PERIODS
 
 
 @dataclass(frozen=True)
@@ -23,27 +65,909 @@ class AllocationResult:
     events: list[dict[str, Any]] = field(default_factory=list)  # what went into the DistributionLog row
 
 
-def lead_allocate(*, lead: Lead, offer: PingOffer | None = None, actor: Any = None) -> AllocationResult:
+# --- tier terms -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierTerms:
+    penalty_pct: Decimal = Decimal(0)
+    discount_pct: Decimal = Decimal(0)
+
+
+NO_TERMS = TierTerms()
+
+
+def tier_terms(customer_ids: Iterable[int]) -> dict[int, TierTerms]:
+    """Each customer's return-tier penalty and discount (issue 6 fills this in; missing = no terms)."""
+    return {}
+
+
+# --- loading --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offered:
+    """One loaded candidate: the auction's plain values plus what the flow log and the writes need."""
+
+    candidate: Candidate
+    bid_public_id: str
+    customer_public_id: str
+    customer_name: str
+    wallet_id: int | None
+    scope: str
+    customer_limits: dict[str, dict[str, int | None]]  # "cap"/"budget" → period → limit
+    bid_limits: dict[str, dict[str, int | None]]
+
+    @property
+    def limited(self) -> bool:
+        return any(
+            value for limits in (self.customer_limits, self.bid_limits) for group in limits.values()
+            for value in group.values()
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The tenant's switches and the source's payout terms for one lead type."""
+
+    smart_pricing: bool
+    bid_limits_enabled: bool
+    payout_percent: Decimal
+    source_pricing_kind: str | None
+    source_pricing_price: int
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _terms_sql() -> str:
+    from juiced.leads.models import LeadSettings, Source
+
+    return f"""
+    SELECT s."payout_percent", sp."kind", sp."price", ls."smart_pricing", ls."bid_limits_enabled"
+    FROM {_table(Source)} s
+    LEFT JOIN {_table(SourcePricing)} sp ON sp."source_id" = s."id" AND sp."lead_type_id" = %s
+    LEFT JOIN {_table(LeadSettings)} ls ON ls."tenant_id" = s."tenant_id"
+    WHERE s."id" = %s
+    """
+
+
+def load_terms(*, source_id: int, lead_type_id: int | None) -> Terms:
+    """The source's payout terms for the lead type and the tenant's settings, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(_terms_sql(), [lead_type_id, source_id])
+        row = cursor.fetchone()
+    percent, kind, price, smart, limits_on = row if row else (100, None, 0, None, None)
+    return Terms(
+        smart_pricing=bool(smart),
+        bid_limits_enabled=True if limits_on is None else bool(limits_on),
+        payout_percent=Decimal(str(percent)),
+        source_pricing_kind=kind,
+        source_pricing_price=int(price or 0),
+    )
+
+
+_LIMIT_COLUMNS = tuple(f"{period}_{kind}" for kind in ("cap", "budget") for period in LIMIT_PERIODS)
+
+
+def _candidates_sql() -> str:
+    from juiced.customers.models import Customer
+    from juiced.leads.models import LeadTypePricing
+
+    bid_limits = ", ".join(f'b."{column}"' for column in _LIMIT_COLUMNS)
+    customer_limits = ", ".join(f'c."{column}"' for column in _LIMIT_COLUMNS)
+    return f"""
+    SELECT b."id", b."public_id", b."customer_id", b."scope", b."county", b."amount", b."is_paused",
+        b."last_won_at", c."public_id", c."name", c."is_paused", c."archived_at", c."can_access_bidding",
+        w."id", w."balance", w."held", p."enabled", p."fixed_price", p."minimum", p."maximum", p."step",
+        {bid_limits}, {customer_limits}
+    FROM {_table(Bid)} b
+    JOIN {_table(Customer)} c ON c."id" = b."customer_id"
+    LEFT JOIN {_table(Wallet)} w ON w."customer_id" = b."customer_id"
+    LEFT JOIN {_table(LeadTypePricing)} p ON p."lead_type_id" = b."lead_type_id" AND p."scope" = b."scope"
+    WHERE b."tenant_id" = %s AND b."lead_type_id" = %s AND b."archived_at" IS NULL
+        AND (b."scope" = %s OR (b."state" = %s AND b."scope" IN (%s, %s)))
+    ORDER BY b."id"
+    """
+
+
+def _epoch(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # a backend that hands back text
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()
+
+
+def _limits(values: Sequence[Any]) -> dict[str, dict[str, int | None]]:
+    count = len(LIMIT_PERIODS)
+    return {
+        "cap": dict(zip(LIMIT_PERIODS, values[:count], strict=True)),
+        "budget": dict(zip(LIMIT_PERIODS, values[count:], strict=True)),
+    }
+
+
+def load_candidates(
+    *, tenant_id: int, lead_type_id: int, state: str, county: str, bid_limits_enabled: bool, now: datetime
+) -> list[Offered]:
+    """Every live bid on the lead type whose scope covers the location, as auction candidates (1–2 queries)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _candidates_sql(),
+            [tenant_id, lead_type_id, Scope.NATIONWIDE, state or "", Scope.STATE, Scope.COUNTY],
+        )
+        rows = cursor.fetchall()
+    lead_county = geo.county_key(county) if county else ""
+    terms = tier_terms({row[2] for row in rows}) if rows else {}
+    offered: list[Offered] = []
+    width = len(_LIMIT_COLUMNS)
+    for row in rows:
+        (bid_id, bid_public_id, customer_id, scope, bid_county, amount, bid_paused, last_won_at,
+         customer_public_id, customer_name, customer_paused, customer_archived, can_bid,
+         wallet_id, balance, held, enabled, fixed, minimum, maximum, step) = row[:21]  # fmt: skip
+        if scope == Scope.COUNTY and (not lead_county or geo.county_key(bid_county) != lead_county):
+            continue
+        exclusion = None
+        if customer_paused or customer_archived is not None or not can_bid:
+            exclusion = INELIGIBLE_CUSTOMER
+        elif bid_paused:
+            exclusion = PAUSED
+        elif not enabled:
+            exclusion = OUT_OF_SCOPE
+        tier = terms.get(customer_id, NO_TERMS)
+        grid = Grid(
+            minimum=int(minimum or 1), step=int(step or 1), maximum=maximum, fixed=bool(fixed)
+        )
+        bid_limits = _limits(row[21 : 21 + width]) if bid_limits_enabled else _limits([None] * width)
+        offered.append(
+            Offered(
+                candidate=Candidate(
+                    bid_id=bid_id,
+                    customer_id=customer_id,
+                    amount=int(amount),
+                    grid=grid,
+                    available=int((balance or 0) - (held or 0)),
+                    penalty_pct=tier.penalty_pct,
+                    discount_pct=tier.discount_pct,
+                    last_won_at=_epoch(last_won_at),
+                    exclusion=exclusion,
+                ),
+                bid_public_id=bid_public_id,
+                customer_public_id=customer_public_id,
+                customer_name=customer_name,
+                wallet_id=wallet_id,
+                scope=scope,
+                customer_limits=_limits(row[21 + width : 21 + 2 * width]),
+                bid_limits=bid_limits,
+            )
+        )
+    return with_usage(offered, now=now)
+
+
+def with_usage(offered: list[Offered], *, now: datetime) -> list[Offered]:
+    """Fill cap/budget headroom from the current usage counters (one query, only if anyone has limits)."""
+    limited = [o for o in offered if o.limited and o.candidate.exclusion is None]
+    if not limited:
+        return offered
+    by_customer, by_bid = usage.usage_for(
+        customer_ids={o.candidate.customer_id for o in limited},
+        bid_ids={o.candidate.bid_id for o in limited},
+        now=now,
+    )
+    headroom = {
+        o.candidate.bid_id: _headroom(
+            o, by_customer.get(o.candidate.customer_id, {}), by_bid.get(o.candidate.bid_id, {})
+        )
+        for o in limited
+    }
+    return [
+        replace(o, candidate=replace(o.candidate, cap_left=headroom[o.candidate.bid_id][0],
+                                     budget_left=headroom[o.candidate.bid_id][1]))
+        if o.candidate.bid_id in headroom else o
+        for o in offered
+    ]  # fmt: skip
+
+
+def _tightest(*values: int | None) -> int | None:
+    present = [value for value in values if value is not None]
+    return min(present) if present else None
+
+
+def _headroom(offered: Offered, customer_used: dict, bid_used: dict) -> tuple[int | None, int | None]:
+    cap = _tightest(
+        usage.limit_left(offered.customer_limits["cap"], customer_used, kind="cap"),
+        usage.limit_left(offered.bid_limits["cap"], bid_used, kind="cap"),
+    )
+    budget = _tightest(
+        usage.limit_left(offered.customer_limits["budget"], customer_used, kind="budget"),
+        usage.limit_left(offered.bid_limits["budget"], bid_used, kind="budget"),
+    )
+    return cap, budget
+
+
+# --- the flow log -----------------------------------------------------------------------------------------
+
+
+def _stamp() -> str:
+    return timezone.now().isoformat()
+
+
+def _event(stage: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"stage": stage, "at": _stamp(), "message": message, **extra}
+
+
+def _decimal_text(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def auction_event(offered: list[Offered], decision: Decision, *, smart_pricing: bool) -> dict[str, Any]:
+    """The auction stage: every candidate with its amount, competing and effective bid, and outcome."""
+    by_bid = {o.candidate.bid_id: o for o in offered}
+    rows = []
+    for entry in decision.ranked:
+        o = by_bid[entry.candidate.bid_id]
+        rows.append(
+            {
+                "bid": o.bid_public_id,
+                "customer": o.customer_public_id,
+                "customer_name": o.customer_name,
+                "scope": o.scope,
+                "amount": entry.candidate.amount,
+                "available": entry.candidate.available,
+                "competing": entry.competing,
+                "effective": _decimal_text(entry.effective),
+                "outcome": "ranked" if entry.rank is not None else "excluded",
+                "rank": entry.rank,
+                "reason": entry.reason or "",
+            }
+        )
+    competed = sum(1 for entry in decision.ranked if entry.rank is not None)
+    return _event(
+        "auction",
+        f"{len(rows)} bid(s) considered, {competed} competed.",
+        smart_pricing=smart_pricing,
+        candidates=rows,
+    )
+
+
+# --- payout ---------------------------------------------------------------------------------------------
+
+
+def payout_for(*, terms: Terms, price: int, sold: bool) -> int:
+    """What the source earns: fixed price always; fallback price when unsold; else payout % of the price."""
+    if terms.source_pricing_kind == SourcePricing.Kind.FIXED:
+        return terms.source_pricing_price
+    if not sold:
+        return terms.source_pricing_price if terms.source_pricing_kind == SourcePricing.Kind.FALLBACK else 0
+    return int((price * terms.payout_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# --- writes inside the transaction -------------------------------------------------------------------------
+
+
+def _lock_wallets(wallet_ids: Iterable[int]) -> dict[int, Wallet]:
+    """Row-lock the wallets in id order (the fixed order every allocation uses)."""
+    ids = sorted(set(wallet_ids))
+    if not ids:
+        return {}
+    wallets = Wallet.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {wallet.pk: wallet for wallet in wallets}
+
+
+_UPSERT_SQL = """
+INSERT INTO {table} ("tenant_id", "customer_id", "bid_id", "period", "period_start", "leads", "spent")
+VALUES {values}
+ON CONFLICT ({owner}, "period", "period_start") WHERE {predicate}
+DO UPDATE SET "leads" = {table}."leads" + EXCLUDED."leads", "spent" = {table}."spent" + EXCLUDED."spent"
+"""
+
+
+def usage_record(*, tenant_id: int, customer_id: int, bid_id: int, price: int, now: datetime) -> None:
+    """Count one lead and `price` cents against the customer's and the bid's current periods (2 upserts)."""
+    starts = usage.period_start_dates(now)
+    table = _table(UsageCounter)
+    with connection.cursor() as cursor:
+        for owner, predicate, bid in (
+            ('"customer_id"', '"bid_id" IS NULL', None),
+            ('"bid_id"', '"bid_id" IS NOT NULL', bid_id),
+        ):
+            values = ", ".join(["(%s, %s, %s, %s, %s, 1, %s)"] * len(starts))
+            params: list[Any] = []
+            for period, start in starts.items():
+                params += [tenant_id, customer_id, bid, period, connection.ops.adapt_datefield_value(start), price]
+            cursor.execute(
+                _UPSERT_SQL.format(table=table, values=values, owner=owner, predicate=predicate), params
+            )
+
+
+def _now_param() -> Any:
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _log_write(*, lead: Lead, outcome: str, events: list[dict[str, Any]]) -> None:
+    """One DistributionLog row; its run number is the lead's previous run + 1 (computed by the insert)."""
+    table = _table(DistributionLog)
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} ("tenant_id", "lead_id", "run", "outcome", "events", "created_at")
+            SELECT %s, %s, COALESCE(MAX("run"), 0) + 1, %s, %s{json_cast}, %s FROM {table} WHERE "lead_id" = %s""",
+            [lead.tenant_id, lead.pk, outcome, json.dumps(events), _now_param(), lead.pk],
+        )
+
+
+def _actor_label(actor: Any) -> str:
+    from juiced.core.audit import actor_label_for
+
+    return actor_label_for(actor)
+
+
+def _lead_finish(
+    *,
+    lead: Lead,
+    expected_status: str,
+    status: str,
+    values: dict[str, Any],
+    reason: str,
+    actor: Any,
+    events: list[dict[str, Any]],
+) -> None:
+    """Move the lead from `expected_status` (refusing if someone else moved it), log the change and the run."""
+    now = timezone.now()
+    updated = Lead.objects.filter(pk=lead.pk, status=expected_status).update(
+        status=status, updated_at=now, **values
+    )
+    if not updated:
+        raise InvalidState("This lead is already being processed or was sold.")
+    LeadStatusChange.objects.create(
+        tenant_id=lead.tenant_id,
+        lead_id=lead.pk,
+        from_status=expected_status,
+        to_status=status,
+        reason=reason[:300],
+        actor=actor,
+        actor_label=_actor_label(actor),
+    )
+    _log_write(lead=lead, outcome=status, events=events)
+    lead.status = status
+    lead.updated_at = now
+    for name, value in values.items():
+        setattr(lead, name, value)
+
+
+# --- allocation -------------------------------------------------------------------------------------------
+
+
+class _Retry(Exception):
+    """Raised inside the transaction when fresh numbers under the lock change the winner."""
+
+    def __init__(self, offered: list[Offered], note: dict[str, Any]) -> None:
+        super().__init__("retry")
+        self.offered = offered
+        self.note = note
+
+
+@dataclass
+class _Plan:
+    """What allocation hands to the side-effect job besides the lead."""
+
+    outbid_bids: list[int] = field(default_factory=list)
+    matched_bids: list[int] = field(default_factory=list)
+    available_before: int | None = None
+    available_after: int | None = None
+
+
+def _losers(decision: Decision) -> _Plan:
+    plan = _Plan()
+    if decision.winner is None:
+        return plan
+    top = next(entry for entry in decision.ranked if entry.rank == 1)
+    for entry in decision.ranked:
+        if entry.rank is None or entry.rank == 1:
+            continue
+        if entry.effective == top.effective:
+            plan.matched_bids.append(entry.candidate.bid_id)
+        else:
+            plan.outbid_bids.append(entry.candidate.bid_id)
+    return plan
+
+
+def _fresh(offered: Offered, wallet: Wallet, *, now: datetime) -> Offered:
+    """The candidate with funds and headroom re-read under the wallet lock."""
+    candidate = replace(offered.candidate, available=wallet.balance - wallet.held)
+    fresh = replace(offered, candidate=candidate)
+    if offered.limited:
+        fresh = with_usage([fresh], now=now)[0]
+    return fresh
+
+
+def _description(lead: Lead, lead_type_name: str) -> str:
+    return f"Lead {lead.public_id} ({lead_type_name})"
+
+
+def lead_allocate(
+    *,
+    lead: Lead,
+    offer: PingOffer | None = None,
+    actor: Any = None,
+    prior_events: Sequence[dict[str, Any]] = (),
+) -> AllocationResult:
     """Sell a saved lead (status Processing, lead type set): run the auction among eligible bids — or,
     when `offer` is a ping offer the post chose, honour it by capturing its hold — then charge, count
     caps/budgets, assign, set the status and write one DistributionLog row, all in one transaction.
-    A lead with no winner becomes Unassigned. Notifications and webhooks are queued on commit."""
-    raise NotImplementedError
+    A lead with no winner becomes Unassigned. Notifications and webhooks are queued on commit.
+    `prior_events` are flow-log stages the caller already ran (validation, duplicate check)."""
+    if lead.status != LeadStatus.PROCESSING:
+        raise InvalidState(f"Only a processing lead can be allocated (this one is {lead.status}).")
+    if lead.lead_type_id is None:
+        raise InvalidState("The lead has no lead type.")
+    return _allocate(lead=lead, offer=offer, actor=actor, prior_events=list(prior_events), reason="")
+
+
+def _allocate(
+    *, lead: Lead, offer: PingOffer | None, actor: Any, prior_events: list[dict[str, Any]], reason: str
+) -> AllocationResult:
+    now = timezone.now()
+    lead_type = lead.lead_type
+    terms = load_terms(source_id=lead.source_id, lead_type_id=lead.lead_type_id)
+    events: list[dict[str, Any]] = [
+        _event("initiated", reason or "Distribution started."),
+        *prior_events,
+        _event("lead_type", f"Lead type {lead_type.name}.", lead_type=lead_type.public_id),
+    ]
+    if offer is not None:
+        honoured = _honour_offer(lead=lead, offer=offer, actor=actor, terms=terms, events=events, now=now)
+        if honoured is not None:
+            return honoured
+    offered = load_candidates(
+        tenant_id=lead.tenant_id,
+        lead_type_id=lead.lead_type_id,
+        state=lead.state,
+        county=lead.county,
+        bid_limits_enabled=terms.bid_limits_enabled,
+        now=now,
+    )
+    notes: list[dict[str, Any]] = []
+    for _attempt in range(len(offered) + 2):
+        decision = auction.decide([o.candidate for o in offered], smart_pricing=terms.smart_pricing)
+        try:
+            return _settle(
+                lead=lead,
+                lead_type=lead_type,
+                offered=offered,
+                decision=decision,
+                terms=terms,
+                actor=actor,
+                events=[*events, *notes],
+                now=now,
+            )
+        except _Retry as retry:
+            offered, notes = retry.offered, [*notes, retry.note]
+    raise InvalidState("The auction could not settle; try again.")  # pragma: no cover - bounded above
+
+
+def _ping_wallets(lead: Lead, keep: PingOffer | None) -> list[tuple[PingOffer, int]]:
+    """The ping's still-held offers (other than `keep`) with their wallet ids, to release in this commit."""
+    if lead.ping_id is None:
+        return []
+    rows = PingOffer.objects.filter(ping_id=lead.ping_id, status=PingOffer.Status.HELD).select_related("hold")
+    return [(o, o.hold.wallet_id) for o in rows if o.hold_id and (keep is None or o.pk != keep.pk)]
+
+
+def _release_offers(pairs: list[tuple[PingOffer, int]], *, reason: str) -> None:
+    for offer, _wallet_id in pairs:
+        if offer.hold is not None and offer.hold.status == Hold.Status.ACTIVE:
+            try:
+                hold_release(
+                    hold=offer.hold, event=TransactionEvent.PING_HOLD_RELEASED, description=reason
+                )
+            except InvalidState:
+                pass  # released meanwhile (expiry); nothing is held any more
+    if pairs:
+        PingOffer.objects.filter(pk__in=[offer.pk for offer, _ in pairs]).update(
+            status=PingOffer.Status.RELEASED
+        )
+
+
+def _settle(
+    *,
+    lead: Lead,
+    lead_type: LeadType,
+    offered: list[Offered],
+    decision: Decision,
+    terms: Terms,
+    actor: Any,
+    events: list[dict[str, Any]],
+    now: datetime,
+) -> AllocationResult:
+    """The one transaction: lock, re-check, charge, count, assign, log (or mark unassigned)."""
+    events = [*events, auction_event(offered, decision, smart_pricing=terms.smart_pricing)]
+    plan = _losers(decision)
+    with transaction.atomic():
+        releases = _ping_wallets(lead, None)
+        winner = decision.winner
+        if winner is None:
+            _lock_wallets(wallet_id for _offer, wallet_id in releases)
+            _release_offers(releases, reason=f"Ping hold released: lead {lead.public_id} was not sold")
+            payout = payout_for(terms=terms, price=0, sold=False)
+            events.append(_event("unassigned", "No eligible bid: the lead is unassigned.", payout=payout))
+            _lead_finish(
+                lead=lead,
+                expected_status=LeadStatus.PROCESSING,
+                status=LeadStatus.UNASSIGNED,
+                values={"payout": payout},
+                reason="No eligible bid",
+                actor=actor,
+                events=events,
+            )
+            _enqueue_side_effects(lead, plan)
+            return AllocationResult(status=LeadStatus.UNASSIGNED, payout=payout, events=events)
+
+        index = next(i for i, o in enumerate(offered) if o.candidate.bid_id == winner.bid_id)
+        chosen = offered[index]
+        wallets = _lock_wallets([chosen.wallet_id, *(wallet_id for _offer, wallet_id in releases)])
+        wallet = wallets[chosen.wallet_id]
+        # Holds this commit releases count as the winner's funds (its own ping offer, if any).
+        released_own = sum(
+            offer.hold.amount
+            for offer, wallet_id in releases
+            if wallet_id == chosen.wallet_id and offer.hold.status == Hold.Status.ACTIVE
+        )
+        fresh = _fresh(chosen, wallet, now=now)
+        fresh = replace(fresh, candidate=replace(fresh.candidate, available=fresh.candidate.available + released_own))
+        if fresh.candidate != chosen.candidate:
+            updated = [*offered[:index], fresh, *offered[index + 1 :]]
+            again = auction.decide([o.candidate for o in updated], smart_pricing=terms.smart_pricing)
+            if again.winner is None or again.winner.bid_id != winner.bid_id:
+                raise _Retry(
+                    updated,
+                    _event(
+                        "recheck",
+                        f"Bid {chosen.bid_public_id} changed while locking (funds, cap or budget); "
+                        "the auction ran again.",
+                        bid=chosen.bid_public_id,
+                    ),
+                )
+            offered, decision = updated, again
+            events[-1] = auction_event(offered, decision, smart_pricing=terms.smart_pricing)
+            plan = _losers(decision)
+        _release_offers(releases, reason=f"Ping hold released: lead {lead.public_id} was sold by auction")
+        price = decision.price
+        if releases:
+            wallet.refresh_from_db(fields=["balance", "held"])
+        available_before = wallet.balance - wallet.held
+        try:
+            txn, _replayed = wallet_debit(
+                wallet=wallet,
+                amount=price,
+                event=TransactionEvent.LEAD_ASSIGNED,
+                description=_description(lead, lead_type.name),
+                actor=actor,
+                related=Related("lead", lead.public_id),
+            )
+        except InsufficientFunds:  # pragma: no cover - the lock and re-check above rule this out
+            raise
+        usage_record(
+            tenant_id=lead.tenant_id, customer_id=winner.customer_id, bid_id=winner.bid_id, price=price, now=now
+        )
+        Bid.objects.filter(pk=winner.bid_id).update(last_won_at=now)
+        payout = payout_for(terms=terms, price=price, sold=True)
+        events.append(
+            _event(
+                "assigned",
+                f"Sold to {chosen.customer_name} for {format_money(price)}.",
+                bid=chosen.bid_public_id,
+                customer=chosen.customer_public_id,
+                customer_name=chosen.customer_name,
+                amount=winner.amount,
+                price_before_discount=decision.price_before_discount,
+                price=price,
+                payout=payout,
+                transaction=txn.public_id,
+            )
+        )
+        _lead_finish(
+            lead=lead,
+            expected_status=LeadStatus.PROCESSING,
+            status=LeadStatus.ASSIGNED,
+            values={
+                "customer_id": winner.customer_id,
+                "bid_id": winner.bid_id,
+                "bid_amount": winner.amount,
+                "price": price,
+                "payout": payout,
+                "transaction_id": txn.pk,
+                "assigned_at": now,
+            },
+            reason=f"Won by {chosen.customer_name} (bid {chosen.bid_public_id})",
+            actor=actor,
+            events=events,
+        )
+        plan.available_before, plan.available_after = available_before, available_before - price
+        _enqueue_side_effects(lead, plan)
+    return AllocationResult(
+        status=LeadStatus.ASSIGNED,
+        price=price,
+        payout=payout,
+        customer_id=winner.customer_id,
+        bid_id=winner.bid_id,
+        events=events,
+    )
+
+
+def _honour_offer(
+    *, lead: Lead, offer: PingOffer, actor: Any, terms: Terms, events: list[dict[str, Any]], now: datetime
+) -> AllocationResult | None:
+    """Capture the chosen ping offer's hold at its price; None when the offer is no longer valid."""
+    releases = _ping_wallets(lead, offer)
+    hold = Hold.objects.filter(pk=offer.hold_id).first() if offer.hold_id else None
+    if hold is None:
+        events.append(_event("ping_offer", "The ping's offer has no hold; running the auction."))
+        return None
+    bid = Bid.objects.select_related("customer").filter(pk=offer.bid_id).first()
+    with transaction.atomic():
+        _lock_wallets([hold.wallet_id, *(wallet_id for _o, wallet_id in releases)])
+        hold.refresh_from_db(fields=["status"])
+        current = PingOffer.objects.filter(pk=offer.pk).values_list("status", flat=True).first()
+        problem = ""
+        if hold.status != Hold.Status.ACTIVE or current != PingOffer.Status.HELD:
+            problem = "its hold was released or expired"
+        elif bid is None or bid.archived_at is not None:
+            problem = "the bid was archived"
+        else:
+            problem = _offer_limits_problem(bid=bid, price=offer.price, terms=terms, now=now)
+        if problem:
+            events.append(
+                _event("ping_offer", f"The ping's offer could not be honoured: {problem}; running the auction.")
+            )
+            return None
+        customer = bid.customer
+        txn = hold_capture(
+            hold=hold,
+            amount=offer.price,
+            event=TransactionEvent.LEAD_ASSIGNED,
+            description=_description(lead, lead.lead_type.name),
+            actor=actor,
+            related=Related("lead", lead.public_id),
+        )
+        PingOffer.objects.filter(pk=offer.pk).update(status=PingOffer.Status.WON)
+        _release_offers(releases, reason=f"Ping hold released: lead {lead.public_id} went to another offer")
+        usage_record(
+            tenant_id=lead.tenant_id, customer_id=customer.pk, bid_id=bid.pk, price=offer.price, now=now
+        )
+        Bid.objects.filter(pk=bid.pk).update(last_won_at=now)
+        payout = payout_for(terms=terms, price=offer.price, sold=True)
+        events.append(
+            _event(
+                "ping_honoured",
+                f"Ping offer honoured: sold to {customer.name} for {format_money(offer.price)}.",
+                bid=bid.public_id,
+                customer=customer.public_id,
+                customer_name=customer.name,
+                rank=offer.rank,
+                price=offer.price,
+                payout=payout,
+                transaction=txn.public_id,
+            )
+        )
+        _lead_finish(
+            lead=lead,
+            expected_status=LeadStatus.PROCESSING,
+            status=LeadStatus.ASSIGNED,
+            values={
+                "customer_id": customer.pk,
+                "bid_id": bid.pk,
+                "bid_amount": bid.amount,
+                "price": offer.price,
+                "payout": payout,
+                "transaction_id": txn.pk,
+                "assigned_at": now,
+            },
+            reason=f"Ping offer honoured for {customer.name} (bid {bid.public_id})",
+            actor=actor,
+            events=events,
+        )
+        after = Wallet.objects.filter(pk=hold.wallet_id).values_list("balance", "held").first()
+        available_after = after[0] - after[1] if after else 0
+        _enqueue_side_effects(
+            lead, _Plan(available_before=available_after + offer.price, available_after=available_after)
+        )
+    return AllocationResult(
+        status=LeadStatus.ASSIGNED,
+        price=offer.price,
+        payout=payout,
+        customer_id=customer.pk,
+        bid_id=bid.pk,
+        events=events,
+    )
+
+
+def _offer_limits_problem(*, bid: Bid, price: int, terms: Terms, now: datetime) -> str:
+    """Why a held offer can no longer be taken under the customer's or bid's caps/budgets ("" if it can)."""
+    customer = bid.customer
+    if customer.is_paused or customer.archived_at is not None:
+        return "the customer is paused or archived"
+    customer_limits = _limits([getattr(customer, column) for column in _LIMIT_COLUMNS])
+    bid_limits = _limits(
+        [getattr(bid, column) if terms.bid_limits_enabled else None for column in _LIMIT_COLUMNS]
+    )
+    probe = Offered(
+        candidate=Candidate(bid.pk, customer.pk, bid.amount, Grid(1, 1), available=price),
+        bid_public_id=bid.public_id,
+        customer_public_id=customer.public_id,
+        customer_name=customer.name,
+        wallet_id=None,
+        scope=bid.scope,
+        customer_limits=customer_limits,
+        bid_limits=bid_limits,
+    )
+    if not probe.limited:
+        return ""
+    probe = with_usage([probe], now=now)[0]
+    if probe.candidate.cap_left is not None and probe.candidate.cap_left <= 0:
+        return "a cap is reached"
+    if probe.candidate.budget_left is not None and probe.candidate.budget_left < price:
+        return "a budget cannot cover the price"
+    return ""
+
+
+def _enqueue_side_effects(lead: Lead, plan: _Plan) -> None:
+    from juiced.leads.lead_events import lead_processed_side_effects_enqueue
+
+    lead_processed_side_effects_enqueue(
+        lead,
+        outbid_bids=plan.outbid_bids,
+        matched_bids=plan.matched_bids,
+        available_before=plan.available_before,
+        available_after=plan.available_after,
+    )
+
+
+# --- reprocess ----------------------------------------------------------------------------------------------
+
+
+def _retype(lead: Lead) -> int | None:
+    """The lead type the lead's data matches now (for an uncategorized lead), or None."""
+    from juiced.leads.matching import TypeRule, match_lead_type
+
+    types = LeadType.objects.filter(category_id=lead.category_id, archived_at__isnull=True).order_by(
+        "position", "id"
+    )
+    rules = [TypeRule(id=t.pk, groups=t.conditions or [], is_fallback=t.is_fallback) for t in types]
+    return match_lead_type(rules, lead.data or {})
 
 
 def lead_reprocess(*, lead: Lead, actor: Any) -> AllocationResult:
     """Run an unassigned (or uncategorized/distribution error) lead through allocation again; refuses a
     sold lead (InvalidState). Adds a status change and a new DistributionLog run."""
-    raise NotImplementedError
+    if lead.status not in REPROCESSABLE:
+        raise InvalidState(f"Only unassigned, uncategorized or errored leads can be reprocessed (this one is {lead.get_status_display().lower()}).")
+    label = _actor_label(actor)
+    reason = f"Reprocessed by {label}"
+    lead_type_id = lead.lead_type_id or _retype(lead)
+    with transaction.atomic():
+        moved = Lead.objects.filter(pk=lead.pk, status=lead.status).update(
+            status=LeadStatus.PROCESSING, lead_type_id=lead_type_id, updated_at=timezone.now()
+        )
+        if not moved:
+            raise InvalidState("This lead changed meanwhile; reload and try again.")
+        LeadStatusChange.objects.create(
+            tenant_id=lead.tenant_id,
+            lead_id=lead.pk,
+            from_status=lead.status,
+            to_status=LeadStatus.PROCESSING,
+            reason=reason,
+            actor=actor,
+            actor_label=label,
+        )
+    previous = lead.status
+    lead.status, lead.lead_type_id = LeadStatus.PROCESSING, lead_type_id
+    if lead_type_id is None:
+        events = [_event("initiated", reason), _event("lead_type", "No lead type matches the lead's data.")]
+        with transaction.atomic():
+            _lead_finish(
+                lead=lead,
+                expected_status=LeadStatus.PROCESSING,
+                status=LeadStatus.UNCATEGORIZED,
+                values={},
+                reason="No lead type matches",
+                actor=actor,
+                events=events,
+            )
+            _enqueue_side_effects(lead, _Plan())
+        return AllocationResult(status=LeadStatus.UNCATEGORIZED, events=events)
+    lead.lead_type = LeadType.objects.get(pk=lead_type_id)
+    try:
+        return _allocate(lead=lead, offer=None, actor=actor, prior_events=[], reason=f"{reason} (was {previous}).")
+    except Exception:
+        Lead.objects.filter(pk=lead.pk, status=LeadStatus.PROCESSING).update(status=previous)
+        lead.status = previous
+        raise
+
+
+# --- ping/post ------------------------------------------------------------------------------------------------
 
 
 def ping_quote(*, ping: Ping, limit: int) -> list[PingOffer]:
     """Auction a saved ping (lead type and location set on it) and hold the buyer's price for the top
     `limit` offers (one per customer), each as a PingOffer with a wallet Hold (event Ping Hold).
     Returns the offers by rank (empty when nobody bids)."""
-    raise NotImplementedError
+    if ping.lead_type_id is None or limit <= 0:
+        return []
+    now = timezone.now()
+    terms = load_terms(source_id=ping.source_id, lead_type_id=ping.lead_type_id)
+    offered = load_candidates(
+        tenant_id=ping.tenant_id,
+        lead_type_id=ping.lead_type_id,
+        state=ping.state,
+        county=ping.county,
+        bid_limits_enabled=terms.bid_limits_enabled,
+        now=now,
+    )
+    decision = auction.decide([o.candidate for o in offered], smart_pricing=terms.smart_pricing)
+    by_bid = {o.candidate.bid_id: o for o in offered}
+    top = [entry for entry in decision.ranked if entry.rank is not None][:limit]
+    quotes: list[tuple[int, Offered, int]] = []
+    for entry in top:
+        price = (
+            decision.price
+            if entry.rank == 1
+            else auction.discounted(entry.competing, entry.candidate.discount_pct)
+        )
+        quotes.append((entry.rank, by_bid[entry.candidate.bid_id], price))
+    related = Related("ping", str(ping.uuid))
+    offers: list[PingOffer] = []
+    with transaction.atomic():
+        # Holds are placed in wallet-id order: the same lock order as every allocation.
+        for rank, o, price in sorted(quotes, key=lambda quote: quote[1].wallet_id or 0):
+            if o.wallet_id is None or price <= 0:
+                continue
+            try:
+                hold, _replayed = hold_place(
+                    wallet=Wallet(pk=o.wallet_id, tenant_id=ping.tenant_id),
+                    amount=price,
+                    event=TransactionEvent.PING_HOLD,
+                    description=f"Ping hold for {ping.uuid}",
+                    related=related,
+                )
+            except InsufficientFunds:
+                continue  # spent meanwhile: this buyer is not offered
+            offers.append(
+                PingOffer(
+                    tenant_id=ping.tenant_id,
+                    ping=ping,
+                    bid_id=o.candidate.bid_id,
+                    customer_id=o.candidate.customer_id,
+                    price=price,
+                    rank=rank,
+                    hold=hold,
+                )
+            )
+        PingOffer.objects.bulk_create(offers)
+    offers.sort(key=lambda offer: offer.rank)
+    return offers
 
 
 def ping_release(*, ping: Ping, keep: PingOffer | None = None, reason: str = "") -> None:
     """Release the holds of a ping's offers (all but `keep`), e.g. on the matching post or on expiry."""
-    raise NotImplementedError
+    rows = PingOffer.objects.filter(ping_id=ping.pk, status=PingOffer.Status.HELD).select_related("hold")
+    pairs = [(o, o.hold.wallet_id if o.hold_id else 0) for o in rows if keep is None or o.pk != keep.pk]
+    if not pairs:
+        return
+    with transaction.atomic():
+        _lock_wallets(wallet_id for _o, wallet_id in pairs if wallet_id)
+        _release_offers(pairs, reason=reason or f"Ping hold released for {ping.uuid}")
+
+
+__all__ = [
+    "AllocationResult",
+    "SOLD_STATUSES",
+    "lead_allocate",
+    "lead_reprocess",
+    "ping_quote",
+    "ping_release",
+    "tier_terms",
+]

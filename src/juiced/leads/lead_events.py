@@ -1,0 +1,200 @@
+"""What happens after a lead is processed: notifications and webhooks, in ONE background job per lead.
+
+The request path only enqueues (on commit); the job, run by `juiced worker`, sends:
+- tenant webhooks lead.created, then lead.assigned / lead.unassigned / lead.duplicated;
+- to the winner: the Lead Assigned notification and its customer webhooks (lead.assigned);
+- Outbid to customers whose bid competed and lost on a lower effective bid, Bid Matched to those that
+  tied with the winner and lost the round robin: each at most once per customer and type in 24 hours
+  (the check reads the notifications already recorded);
+- Under Funded Bids to the winner when the charge left active bids underfunded that were funded before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from juiced.core.jobs import PermanentFailure, background_job
+from juiced.leads import representations
+from juiced.leads.models import Bid, Lead, LeadStatus, LeadTypePricing
+from juiced.notifications.models import Channel, Notification, NotificationType
+from juiced.notifications.services import notify
+from juiced.webhooks.services import customer_webhooks_send, webhook_emit
+
+THROTTLE = timedelta(hours=24)
+STATUS_EVENTS = {
+    LeadStatus.ASSIGNED: "lead.assigned",
+    LeadStatus.UNASSIGNED: "lead.unassigned",
+    LeadStatus.DUPLICATE: "lead.duplicated",
+}
+
+
+def lead_processed_side_effects_enqueue(
+    lead: Lead,
+    *,
+    duplicate: bool = False,
+    outbid_bids: Iterable[int] = (),
+    matched_bids: Iterable[int] = (),
+    available_before: int | None = None,
+    available_after: int | None = None,
+) -> None:
+    """Queue the one side-effect job of a processed lead after the surrounding transaction commits."""
+    kwargs = {
+        "tenant_id": lead.tenant_id,
+        "lead_id": lead.pk,
+        "duplicate": duplicate or lead.status == LeadStatus.DUPLICATE,
+        "outbid_bids": list(outbid_bids),
+        "matched_bids": list(matched_bids),
+        "available_before": available_before,
+        "available_after": available_after,
+    }
+    transaction.on_commit(lambda: lead_processed.enqueue(**kwargs), robust=True)
+
+
+@background_job(max_attempts=5, base_delay=10.0, label="Lead notifications and webhooks")
+def lead_processed(
+    *,
+    tenant_id: int,
+    lead_id: int,
+    duplicate: bool = False,
+    outbid_bids: list[int] | None = None,
+    matched_bids: list[int] | None = None,
+    available_before: int | None = None,
+    available_after: int | None = None,
+) -> dict[str, int]:
+    """Send a processed lead's webhooks and notifications (see the module docstring)."""
+    lead = (
+        Lead.objects.select_related("tenant", "lead_type", "source", "customer", "bid", "transaction")
+        .filter(pk=lead_id, tenant_id=tenant_id)
+        .first()
+    )
+    if lead is None:
+        raise PermanentFailure(f"Lead {lead_id} no longer exists.")
+    sent = {"webhooks": 0, "notifications": 0}
+    data = representations.lead_event_data(lead)
+    sent["webhooks"] += len(webhook_emit(tenant=lead.tenant, event="lead.created", data=data))
+    event = "lead.duplicated" if duplicate else STATUS_EVENTS.get(lead.status)
+    if event:
+        sent["webhooks"] += len(webhook_emit(tenant=lead.tenant, event=event, data=data))
+    if lead.status == LeadStatus.ASSIGNED and lead.customer_id:
+        sent["notifications"] += _winner_notices(lead, available_before, available_after)
+        sent["webhooks"] += len(
+            customer_webhooks_send(
+                customer=lead.customer,
+                event="lead.assigned",
+                context={"lead": representations.lead_variables(lead)},
+            )
+        )
+    sent["notifications"] += _loser_notices(lead, NotificationType.OUTBID, outbid_bids or [])
+    sent["notifications"] += _loser_notices(lead, NotificationType.BID_MATCHED, matched_bids or [])
+    return sent
+
+
+def _bid_variables(bid: Bid) -> dict[str, Any]:
+    return {
+        "public_id": bid.public_id,
+        "amount": bid.amount,
+        "lead_type": bid.lead_type.name,
+        "status": "paused" if bid.is_paused else "active",
+    }
+
+
+def _winner_notices(lead: Lead, available_before: int | None, available_after: int | None) -> int:
+    txn = lead.transaction
+    notify(
+        customer=lead.customer,
+        type=NotificationType.LEAD_ASSIGNED,
+        context={
+            "lead": representations.notification_lead(lead),
+            "transaction": {
+                "public_id": txn.public_id if txn else "",
+                "amount": -lead.price,
+                "kind": "lead_assigned",
+                "description": txn.description if txn else "",
+                "balance": txn.balance_after if txn else 0,
+            },
+        },
+    )
+    count = 1
+    newly = newly_underfunded_bids(
+        customer_id=lead.customer_id, available_before=available_before, available_after=available_after
+    )
+    if newly:
+        notify(
+            customer=lead.customer,
+            type=NotificationType.UNDER_FUNDED_BIDS,
+            context={"bid": _bid_variables(newly[0])},
+        )
+        count += 1
+    return count
+
+
+def newly_underfunded_bids(
+    *, customer_id: int, available_before: int | None, available_after: int | None
+) -> list[Bid]:
+    """The customer's active bids that the funds covered in full before the charge and do not after."""
+    if available_before is None or available_after is None or available_after >= available_before:
+        return []
+    bids = (
+        Bid.objects.select_related("lead_type")
+        .filter(
+            customer_id=customer_id,
+            archived_at__isnull=True,
+            is_paused=False,
+            amount__gt=available_after,
+            amount__lte=available_before,
+        )
+        .order_by("-amount", "id")
+    )
+    enabled = set(
+        LeadTypePricing.objects.filter(
+            lead_type_id__in={b.lead_type_id for b in bids}, enabled=True
+        ).values_list("lead_type_id", "scope")
+    )
+    return [b for b in bids if (b.lead_type_id, b.scope) in enabled]
+
+
+def _recently_notified(customer_ids: set[int], notification_type: str) -> set[int]:
+    since = timezone.now() - THROTTLE
+    return set(
+        Notification.objects.filter(
+            customer_id__in=customer_ids,
+            type=notification_type,
+            channel=Channel.IN_APP,
+            created_at__gte=since,
+        ).values_list("customer_id", flat=True)
+    )
+
+
+def _public_lead(lead: Lead) -> dict[str, Any]:
+    """A lost lead as its losers may see it: which lead and its type, never the winner's contact or price."""
+    blank = dict.fromkeys(representations.notification_lead(lead), "")
+    return {**blank, "public_id": lead.public_id, "lead_type": lead.lead_type.name if lead.lead_type_id else "",
+            "price": 0}  # fmt: skip
+
+
+def _loser_notices(lead: Lead, notification_type: str, bid_ids: list[int]) -> int:
+    if not bid_ids:
+        return 0
+    bids = list(
+        Bid.objects.select_related("customer__tenant", "lead_type").filter(
+            pk__in=bid_ids, tenant_id=lead.tenant_id
+        )
+    )
+    skip = _recently_notified({b.customer_id for b in bids}, notification_type)
+    count = 0
+    for bid in bids:
+        if bid.customer_id in skip:
+            continue
+        skip.add(bid.customer_id)
+        notify(
+            customer=bid.customer,
+            type=notification_type,
+            context={"lead": _public_lead(lead), "bid": _bid_variables(bid)},
+        )
+        count += 1
+    return count
