@@ -31,6 +31,7 @@ class RuleSpec:
     """What checking needs of one DuplicateRule (cached per category with the schema)."""
 
     id: int
+    public_id: str
     fields: tuple[str, ...]
     lookback_days: int
     source_id: int | None
@@ -43,6 +44,7 @@ def rule_spec(rule: DuplicateRule) -> RuleSpec:
     fields = tuple(str(key) for key in (rule.fields or []) if isinstance(key, str) and key)
     return RuleSpec(
         id=rule.pk,
+        public_id=rule.public_id,
         fields=fields,
         lookback_days=rule.lookback_days,
         source_id=rule.source_id,
@@ -94,15 +96,15 @@ def applicable_digests(
     return found
 
 
-def duplicate_rule_hit(*, digests: list[tuple[RuleSpec, str]], now: datetime) -> int | None:
-    """The id of the first rule with a fingerprint inside its look-back window (one query), else None."""
+def duplicate_rule_hit(*, digests: list[tuple[RuleSpec, str]], now: datetime) -> RuleSpec | None:
+    """The first rule with a fingerprint inside its look-back window (one query), else None."""
     if not digests:
         return None
     match = Q()
     for rule, digest in digests:
         match |= Q(rule_id=rule.id, digest=digest, created_at__gte=now - timedelta(days=rule.lookback_days))
     hit = LeadFingerprint.objects.filter(match).values_list("rule_id", flat=True).first()
-    return hit
+    return next((rule for rule, _digest in digests if rule.id == hit), None) if hit is not None else None
 
 
 def fingerprints_store(*, lead: Lead, digests: list[tuple[RuleSpec, str]], now: datetime) -> None:

@@ -30,6 +30,7 @@ from juiced.leads import allocation, duplicates, geo, matching
 from juiced.leads import fields as lead_fields
 from juiced.leads.models import (
     CategoryField,
+    DistributionLog,
     DuplicateRule,
     Lead,
     LeadCategory,
@@ -360,6 +361,29 @@ def _accept(call: Call, *, stage: lead_fields.Stage) -> Accepted | Reply:
     )
 
 
+def flow_event(stage: str, message: str, **extra: Any) -> dict[str, Any]:
+    """One stage of a lead's flow log, as the engine writes them."""
+    return {"stage": stage, "at": timezone.now().isoformat(), "message": message, **extra}
+
+
+def _intake_events(intake: Intake) -> list[dict[str, Any]]:
+    """The flow-log stages ingestion ran before distribution: received, validation, ping, duplicates."""
+    source = intake.call.source
+    events = [
+        flow_event("received", f"Received from source {source.name}.", source=source.public_id),
+        flow_event("validation", f"Valid: {len(intake.accepted.values)} fields."),
+    ]
+    if intake.ping is not None:
+        events.append(
+            flow_event("ping", f"Posted against ping {intake.ping.uuid}.", ping=str(intake.ping.uuid))
+        )
+    if intake.duplicate_check:
+        events.append(flow_event("duplicates", intake.duplicate_check))
+    if intake.call.is_test:
+        events.append(flow_event("test_mode", "Test data from a source in test mode."))
+    return events
+
+
 def _side_effects_enqueue(lead: Lead) -> None:
     """Ask the engine to announce a lead it did not allocate (webhooks lead.created / lead.duplicated)."""
     try:
@@ -549,18 +573,29 @@ def _ping_reference(
     return ping, offer, held
 
 
-def _new_lead(
-    call: Call, accepted: Accepted, *, lead_type_id: int | None, ping: Ping | None, status: str
-) -> Lead:
-    source = call.source
+@dataclass
+class Intake:
+    """A valid post on its way to becoming a lead: what it is, its ping, and what the checks found."""
+
+    call: Call
+    accepted: Accepted
+    lead_type_id: int | None
+    ping: Ping | None
+    held: list[PingOffer]
+    digests: list[tuple[duplicates.RuleSpec, str]] = field(default_factory=list)
+    duplicate_check: str = ""
+
+
+def _new_lead(intake: Intake, *, status: str) -> Lead:
+    source, accepted = intake.call.source, intake.accepted
     return Lead(
         tenant_id=source.tenant_id,
         source=source,
         category_id=source.default_category_id,
-        lead_type_id=lead_type_id,
-        ping=ping,
+        lead_type_id=intake.lead_type_id,
+        ping=intake.ping,
         status=status,
-        is_test=call.is_test,
+        is_test=intake.call.is_test,
         data=accepted.values,
         zip_code=accepted.zip_code,
         state=accepted.state,
@@ -627,49 +662,38 @@ def lead_submit(*, source: Source, body: bytes, partner_id: str = "", started: f
         ping, offer, held = found
     # The ping decided what the buyers bid on, so its lead type stands; otherwise match the full lead.
     lead_type_id = ping.lead_type_id if ping is not None and ping.lead_type_id else accepted.lead_type_id
+    intake = Intake(call=call, accepted=accepted, lead_type_id=lead_type_id, ping=ping, held=held)
 
     if call.is_test:
         status = TEST_LEAD_STATUSES.get(accepted.zip_code, LeadStatus.AUDIT)
-        reason = f"Test lead (ZIP {accepted.zip_code})" if accepted.zip_code in geo.TEST_ZIPS else "Test lead"
+        if accepted.zip_code in geo.TEST_ZIPS:
+            reason = f"Test lead: ZIP {accepted.zip_code} answers {status}"
+        else:
+            reason = "Test lead: forced to Audit, never distributed"
         payout = TEST_PRICE if status == LeadStatus.ASSIGNED else 0
-        return _lead_final(
-            call, accepted, lead_type_id, ping, held, status, reason, digests=[], payout=payout
-        )
+        return _lead_final(intake, status=status, reason=reason, payout=payout)
     digests = duplicates.applicable_digests(
         accepted.schema.duplicate_rules, accepted.values, source_id=source.pk
     )
-    if duplicates.duplicate_rule_hit(digests=digests, now=now) is not None:
-        return _lead_final(
-            call,
-            accepted,
-            lead_type_id,
-            ping,
-            held,
-            LeadStatus.DUPLICATE,
-            "Duplicate of a recent lead",
-            digests,
-        )
+    intake.digests = digests
+    rule = duplicates.duplicate_rule_hit(digests=digests, now=now)
+    if rule is not None:
+        reason = f"Duplicate of a lead within {rule.lookback_days} days on {', '.join(rule.fields)}"
+        intake.duplicate_check = f"{reason} (rule {rule.public_id})."
+        return _lead_final(intake, status=LeadStatus.DUPLICATE, reason=reason)
+    intake.duplicate_check = (
+        f"Not a duplicate ({len(digests)} rule{'s' if len(digests) != 1 else ''} checked)."
+    )
     if lead_type_id is None:
-        return _lead_final(
-            call,
-            accepted,
-            lead_type_id,
-            ping,
-            held,
-            LeadStatus.UNCATEGORIZED,
-            "No lead type matches",
-            digests,
-        )
+        return _lead_final(intake, status=LeadStatus.UNCATEGORIZED, reason="No lead type matches")
     try:
         with transaction.atomic():
-            lead = _new_lead(
-                call, accepted, lead_type_id=lead_type_id, ping=ping, status=LeadStatus.PROCESSING
-            )
+            lead = _new_lead(intake, status=LeadStatus.PROCESSING)
             lead.save()
             _status_changes(lead, [])
             duplicates.fingerprints_store(lead=lead, digests=digests, now=now)
             _claim_ping(ping)
-            result = allocation.lead_allocate(lead=lead, offer=offer)
+            result = allocation.lead_allocate(lead=lead, offer=offer, prior_events=_intake_events(intake))
             lead.status = result.status
             price = result.payout if source.kind == Source.Kind.VENDOR else result.price
             reply = _lead_reply(lead, price)
@@ -682,42 +706,35 @@ def lead_submit(*, source: Source, body: bytes, partner_id: str = "", started: f
         # Allocation failed unexpectedly: nothing of it survived. Keep the lead (the source sent a valid
         # one) as Distribution Error so staff can reprocess it, and tell the source "pending".
         logger.exception("Allocation failed for a lead of source %s", source.public_id)
-        reason = f"Distribution error: {type(error).__name__}"
-        return _lead_final(
-            call, accepted, lead_type_id, ping, held, LeadStatus.DISTRIBUTION_ERROR, reason, digests
-        )
+        reason = f"Distribution error: {type(error).__name__}: {error}"[:300]
+        return _lead_final(intake, status=LeadStatus.DISTRIBUTION_ERROR, reason=reason)
 
 
-def _lead_final(
-    call: Call,
-    accepted: Accepted,
-    lead_type_id: int | None,
-    ping: Ping | None,
-    held: list[PingOffer],
-    status: str,
-    reason: str,
-    digests: list[tuple[duplicates.RuleSpec, str]],
-    payout: int = 0,
-) -> Reply:
+def _lead_final(intake: Intake, *, status: str, reason: str, payout: int = 0) -> Reply:
     """Save a lead that is not auctioned (duplicate, uncategorized, test, distribution error) in one go."""
+    call, ping = intake.call, intake.ping
     try:
         with transaction.atomic():
-            lead = _new_lead(call, accepted, lead_type_id=lead_type_id, ping=ping, status=status)
+            lead = _new_lead(intake, status=status)
             lead.payout = payout
             lead.save()
             _status_changes(lead, [(status, reason)])
-            duplicates.fingerprints_store(lead=lead, digests=digests, now=timezone.now())
+            duplicates.fingerprints_store(lead=lead, digests=intake.digests, now=timezone.now())
+            events = [*_intake_events(intake), flow_event("outcome", reason + ".", status=status)]
+            DistributionLog.objects.create(
+                tenant_id=lead.tenant_id, lead=lead, run=1, outcome=status, events=events
+            )
             _claim_ping(ping)
-            if held and status != LeadStatus.DISTRIBUTION_ERROR:
-                allocation.ping_release(ping=ping, reason=f"Lead {status}")
+            if intake.held and status != LeadStatus.DISTRIBUTION_ERROR:
+                allocation.ping_release(ping=ping, reason=f"Ping hold released: lead {status}")
             _side_effects_enqueue(lead)
             reply = _lead_reply(lead, payout)
             submission_record(call=call, reply=reply, reason=reason, lead=lead, ping=ping)
     except _PingTaken:
         return _reject(call, Reply(422, {"error": PING_NOT_FOUND}), "Ping already posted")
-    if held and status == LeadStatus.DISTRIBUTION_ERROR:
-        try:
-            allocation.ping_release(ping=ping, reason="Distribution error")
+    if intake.held and ping is not None and status == LeadStatus.DISTRIBUTION_ERROR:
+        try:  # outside the lead's transaction: a failing engine must not take the lead with it
+            allocation.ping_release(ping=ping, reason="Ping hold released: distribution error")
         except Exception:
-            logger.exception("Could not release the holds of ping %s", ping.uuid if ping else "")
+            logger.exception("Could not release the holds of ping %s", ping.uuid)
     return reply
