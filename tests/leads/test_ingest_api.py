@@ -261,13 +261,17 @@ def test_other_methods_get_405(market):
 
 def test_bearer_token_works_and_a_rotated_token_is_valid_for_24_hours(market, tenant_a):
     source = market.internal_source
-    SourceToken.objects.create(tenant=tenant_a, source=source, prefix="old", token_hash=secret_digest("old-token"))
+    SourceToken.objects.create(
+        tenant=tenant_a, source=source, prefix="old", token_hash=secret_digest("old-token")
+    )
     old = Client(HTTP_AUTHORIZATION="Bearer old-token")
     assert_lead_response(send(old, "/api/leads", LEAD_EXAMPLES["basic"]))
 
     # Rotation: a new token, and the old one kept for 24 hours.
     SourceToken.objects.filter(source=source).update(expires_at=timezone.now() + timedelta(hours=24))
-    SourceToken.objects.create(tenant=tenant_a, source=source, prefix="new", token_hash=secret_digest("new-token"))
+    SourceToken.objects.create(
+        tenant=tenant_a, source=source, prefix="new", token_hash=secret_digest("new-token")
+    )
     new = Client(HTTP_AUTHORIZATION="Bearer new-token")
     assert send(old, "/api/ping", PING_EXAMPLES["minimal"]).status_code == 200
     assert send(new, "/api/ping", PING_EXAMPLES["minimal"]).status_code == 200
@@ -310,7 +314,9 @@ TEST_ZIP_OUTCOMES = [
 
 
 @pytest.mark.parametrize(("zip_code", "message", "status", "lead_price"), TEST_ZIP_OUTCOMES)
-def test_test_zips_answer_deterministically(market, acme_customer, make_bid, fund, zip_code, message, status, lead_price):
+def test_test_zips_answer_deterministically(
+    market, acme_customer, make_bid, fund, zip_code, message, status, lead_price
+):
     make_bid(acme_customer, market.lead_type, amount=2500)
     fund(acme_customer, 100_000)
     ping = send(market.vendor, "/api/ping", {"zip": zip_code})
@@ -325,7 +331,9 @@ def test_test_zips_answer_deterministically(market, acme_customer, make_bid, fun
     assert Submission.objects.filter(is_test=True).count() == 2
 
 
-def test_a_test_mode_source_with_a_real_zip_is_typed_but_forced_to_audit(market, acme_customer, make_bid, fund):
+def test_a_test_mode_source_with_a_real_zip_is_typed_but_forced_to_audit(
+    market, acme_customer, make_bid, fund
+):
     make_bid(acme_customer, market.lead_type, amount=2500)
     fund(acme_customer, 100_000)
     body = assert_lead_response(send(market.vendor, "/api/leads", LEAD_EXAMPLES["basic"]), "audit")
@@ -353,7 +361,9 @@ def test_test_zips_are_invalid_outside_test_mode(market):
 
 
 def test_a_repeated_email_within_the_window_is_a_duplicate(market, tenant_a):
-    DuplicateRule.objects.create(tenant=tenant_a, category=market.category, fields=["email"], lookback_days=30)
+    DuplicateRule.objects.create(
+        tenant=tenant_a, category=market.category, fields=["email"], lookback_days=30
+    )
     first = assert_lead_response(send(market.internal, "/api/leads", LEAD_EXAMPLES["basic"]))
     assert first["status"] != "duplicate"
     again = {**LEAD_EXAMPLES["basic"], "email": "KATY.BERRY@thirstyleads.com", "first_name": "K"}
@@ -408,7 +418,10 @@ def test_payout_percent_and_fixed_price():
     source = Source(payout_percent=50)
     assert ingest.vendor_price(source=source, lead_type_id=None, top_price=4501) == 2250
     assert ingest.vendor_price(source=source, lead_type_id=None, top_price=None) == 0
-    assert ingest.render_json({"price": ingest.Price(4500), "x": [ingest.Price(5)]}) == '{"price": 45.00, "x": [0.05]}'
+    assert (
+        ingest.render_json({"price": ingest.Price(4500), "x": [ingest.Price(5)]})
+        == '{"price": 45.00, "x": [0.05]}'
+    )
 
 
 def test_customer_number_is_a_stable_31_bit_integer():
@@ -438,7 +451,9 @@ def test_rate_limit_answers_429_with_retry_after(market):
 # --- tenant isolation ---------------------------------------------------------------------------------------
 
 
-def test_a_tenant_b_source_cannot_post_a_tenant_a_ping(market, tenant_b, make_category, make_lead_type, make_source):
+def test_a_tenant_b_source_cannot_post_a_tenant_a_ping(
+    market, tenant_b, make_category, make_lead_type, make_source
+):
     ping_id = send(market.internal, "/api/ping", PING_EXAMPLES["withState"]).json()["ping_id"]
     category_b = make_category(tenant_b)
     make_lead_type(category_b)

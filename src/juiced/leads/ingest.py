@@ -138,6 +138,7 @@ class CategorySchema:
     updated_at: datetime
     specs: list[lead_fields.FieldSpec]
     type_rules: list[matching.TypeRule]
+    lead_types: dict[int, LeadType]  # live types by id, so a new lead carries its type without a query
     duplicate_rules: list[duplicates.RuleSpec]
 
 
@@ -155,8 +156,8 @@ def _load_schema(category: LeadCategory) -> CategorySchema:
         )
         for row in CategoryField.objects.filter(category_id=category.pk).order_by("position", "id")
     ]  # fmt: skip
-    types = LeadType.objects.filter(category_id=category.pk, archived_at__isnull=True).order_by(
-        "position", "id"
+    types = list(
+        LeadType.objects.filter(category_id=category.pk, archived_at__isnull=True).order_by("position", "id")
     )
     rules = DuplicateRule.objects.filter(category_id=category.pk, is_active=True).order_by("id")
     return CategorySchema(
@@ -164,6 +165,7 @@ def _load_schema(category: LeadCategory) -> CategorySchema:
         updated_at=category.updated_at,
         specs=specs,
         type_rules=[matching.TypeRule(t.pk, t.conditions or [], t.is_fallback) for t in types],
+        lead_types={t.pk: t for t in types},
         duplicate_rules=[duplicates.rule_spec(rule) for rule in rules],
     )
 
@@ -588,7 +590,7 @@ class Intake:
 
 def _new_lead(intake: Intake, *, status: str) -> Lead:
     source, accepted = intake.call.source, intake.accepted
-    return Lead(
+    lead = Lead(
         tenant_id=source.tenant_id,
         source=source,
         category_id=source.default_category_id,
@@ -601,6 +603,10 @@ def _new_lead(intake: Intake, *, status: str) -> Lead:
         state=accepted.state,
         county=accepted.county,
     )
+    cached_type = accepted.schema.lead_types.get(intake.lead_type_id or 0)
+    if cached_type is not None:
+        lead.lead_type = cached_type  # the engine reads lead.lead_type; spare it a query
+    return lead
 
 
 def _status_changes(lead: Lead, steps: list[tuple[str, str]]) -> None:
