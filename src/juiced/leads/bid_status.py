@@ -157,9 +157,7 @@ def budget_status(*, budget_left: int | None, amount: int, minimum: int) -> Budg
     return Budget.AVAILABLE
 
 
-def display_status(
-    *, operational: Operational, funding: Funding, cap: Cap, budget: Budget
-) -> Display:
+def display_status(*, operational: Operational, funding: Funding, cap: Cap, budget: Budget) -> Display:
     """First match wins: Archived → Paused → Capped → Exhausted → Not Funded → Under Funded → Limited."""
     if operational is Operational.ARCHIVED:
         return Display.ARCHIVED

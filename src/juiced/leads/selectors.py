@@ -151,7 +151,12 @@ def bid_rows(*, tenant: Any, bids: Iterable[Bid], now: datetime | None = None) -
     pool = [facts(b) for b in rivals]
     standings = bs.standings(target_facts, pool)
     return [
-        BidRow(bid=b, statuses=bs.bid_statuses(f), standing=standings[b.pk], grid=grids.get((b.lead_type_id, b.scope)))
+        BidRow(
+            bid=b,
+            statuses=bs.bid_statuses(f),
+            standing=standings[b.pk],
+            grid=grids.get((b.lead_type_id, b.scope)),
+        )
         for b, f in zip(targets, target_facts, strict=True)
     ]
 
@@ -435,7 +440,9 @@ def submission_list(*, tenant: Any, filters: SubmissionFilters) -> QuerySet[Subm
 
 def submission_get(*, tenant: Any, public_id: str) -> Submission:
     found = (
-        Submission.objects.filter(tenant_id=tenant.pk, public_id=public_id).select_related("source", "lead").first()
+        Submission.objects.filter(tenant_id=tenant.pk, public_id=public_id)
+        .select_related("source", "lead")
+        .first()
     )
     if found is None:
         raise NotFound("No such submission.")
@@ -445,3 +452,116 @@ def submission_get(*, tenant: Any, public_id: str) -> Submission:
 def lead_submissions(*, lead: Lead) -> QuerySet[Submission]:
     return Submission.objects.filter(tenant_id=lead.tenant_id, lead=lead).order_by("created_at", "id")
 
+
+# --- "what would I pay" ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    wins: bool
+    price: int  # what the customer would be charged (0 when it would not win)
+    competing: int  # what its bid would compete at
+    top_rival: int | None  # the best rival's competing amount
+    rivals: int  # how many eligible rival bids would compete
+    position: bs.Position
+
+
+def _covers(rival: Bid, scope: str, state: str, county: str) -> bool:
+    """Whether `rival` competes for every lead at the named place (nationwide / state / county)."""
+    if rival.scope == Scope.NATIONWIDE:
+        return True
+    if scope == Scope.NATIONWIDE or rival.state != state:
+        return False
+    if rival.scope == Scope.STATE:
+        return True
+    return scope == Scope.COUNTY and rival.county.casefold() == county.casefold()
+
+
+def preview_price(
+    *, tenant: Any, customer: Any, lead_type: LeadType, scope: str, state: str, county: str, amount: int,
+    now: datetime | None = None,
+) -> Preview:  # fmt: skip
+    """Price a lead at the named place against the live rival bids now, with auction.decide: the customer's
+    hypothetical bid competes with every rival bid that covers that whole place."""
+    from juiced.leads import auction
+
+    now = now or timezone.now()
+    pricing = pricing_map([lead_type.pk])
+    rivals = [
+        b
+        for b in Bid.objects.filter(
+            tenant_id=tenant.pk, lead_type=lead_type, archived_at__isnull=True, is_paused=False
+        )
+        .exclude(customer_id=customer.pk)
+        .select_related("customer__wallet")
+        if _covers(b, scope, state, county)
+    ]
+    by_customer, by_bid = usage_for(
+        customer_ids={customer.pk, *(b.customer_id for b in rivals)}, bid_ids=[b.pk for b in rivals], now=now
+    )
+    limits_on = lead_settings_for(tenant).bid_limits_enabled
+    candidates = []
+    for b in rivals:
+        row = pricing.get((b.lead_type_id, b.scope))
+        grid = grid_of(row) if row is not None and row.enabled else None
+        facts = bid_facts(
+            b, grid=grid, customer_usage=by_customer.get(b.customer_id, {}), bid_usage=by_bid.get(b.pk, {}),
+            bid_limits_enabled=limits_on,
+        )  # fmt: skip
+        candidates.append(
+            auction.Candidate(
+                bid_id=b.pk,
+                customer_id=b.customer_id,
+                amount=b.amount,
+                grid=auction.Grid(facts.grid.minimum, facts.grid.step, facts.grid.maximum, facts.grid.fixed),
+                available=facts.available,
+                cap_left=facts.cap_left,
+                budget_left=facts.budget_left,
+                last_won_at=b.last_won_at.timestamp() if b.last_won_at else None,
+                exclusion=None if facts.customer_active else "ineligible customer",
+            )  # fmt: skip
+        )
+    mine_row = pricing.get((lead_type.pk, scope))
+    mine_grid = grid_of(mine_row) or bs.GridTerms(minimum=amount, step=1)
+    mine_bid = Bid(
+        customer=customer, lead_type=lead_type, scope=scope, state=state, county=county, amount=amount
+    )
+    mine_bid.pk = 0
+    mine = bid_facts(
+        mine_bid, grid=mine_grid, customer_usage=by_customer.get(customer.pk, {}), bid_usage={},
+        bid_limits_enabled=False,
+    )  # fmt: skip
+    candidates.append(
+        auction.Candidate(
+            bid_id="preview",
+            customer_id=customer.pk,
+            amount=amount,
+            grid=auction.Grid(mine_grid.minimum, mine_grid.step, mine_grid.maximum, mine_grid.fixed),
+            available=mine.available,
+            cap_left=mine.cap_left,
+            budget_left=mine.budget_left,
+            last_won_at=None,
+            exclusion=None if mine.customer_active else "ineligible customer",
+        )  # fmt: skip
+    )
+    decision = auction.decide(candidates, smart_pricing=lead_settings_for(tenant).smart_pricing)
+    ranked = {r.candidate.bid_id: r for r in decision.ranked}
+    me = ranked.get("preview")
+    rival_amounts = [
+        r.competing for r in decision.ranked if r.candidate.bid_id != "preview" and r.reason is None
+    ]
+    top_rival = max(rival_amounts) if rival_amounts else None
+    competing = me.competing if me and me.reason is None else 0
+    if not competing:
+        position = bs.Position.OUT
+    elif top_rival is None or competing > top_rival:
+        position = bs.Position.TOP
+    elif competing == top_rival:
+        position = bs.Position.TIED
+    else:
+        position = bs.Position.UNDER
+    wins = decision.winner is not None and decision.winner.bid_id == "preview"
+    return Preview(
+        wins=wins, price=decision.price if wins else 0, competing=competing, top_rival=top_rival,
+        rivals=len(rival_amounts), position=position,
+    )  # fmt: skip
