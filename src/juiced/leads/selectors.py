@@ -405,7 +405,7 @@ def flow_log(*, lead: Lead) -> list[tuple[DistributionLog, list[EventView]]]:
     return runs
 
 
-REPROCESSABLE = ("unassigned", "uncategorized", "distribution_error", "pending")
+REPROCESSABLE = ("unassigned", "uncategorized", "distribution_error")
 
 
 def can_reprocess(lead: Lead) -> bool:
