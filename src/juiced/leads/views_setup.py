@@ -397,7 +397,10 @@ def source(request: HttpRequest, source_id: str) -> HttpResponse:
         "form": form,
         "secret": once.get("secret"),
         "new_token": once.get("token"),
-        "tokens": setup_selectors.source_tokens(source=found),
+        "tokens": [
+            (token, setup_selectors.token_is_live(token))
+            for token in setup_selectors.source_tokens(source=found)
+        ],
         "ping_url": request.build_absolute_uri("/api/ping"),
         "leads_url": request.build_absolute_uri("/api/leads"),
         "spec_fields": fields,
