@@ -235,7 +235,7 @@ def test_required_fields_for_post_and_ping(market):
     assert ping.status_code == 422 and ping.json()["errors"] == {"zip": ["The zip field is required."]}
 
 
-@pytest.mark.parametrize("body", ["[1, 2]", "not json", '"text"'])
+@pytest.mark.parametrize("body", ["[1, 2]", "not json", '"text"', '{"zip": NaN}'])
 def test_a_body_that_is_not_a_json_object_is_422(market, body):
     response = send(market.internal, "/api/leads", body)
     assert response.status_code == 422

@@ -229,12 +229,16 @@ class Accepted:
     lead_type_id: int | None
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN/Infinity: not JSON, and PostgreSQL's jsonb refuses them
+
+
 def _parse(body: bytes) -> tuple[Any, bool]:
     """(the decoded body, True) — or (the raw text, False) when it is not JSON. An empty body is {}."""
     if not body or not body.strip():
         return {}, True
     try:
-        return json.loads(body), True
+        return json.loads(body, parse_constant=_no_constant), True
     except (ValueError, UnicodeDecodeError):
         return body[:10_000].decode("utf-8", "replace"), False
 
