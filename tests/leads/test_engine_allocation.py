@@ -155,7 +155,9 @@ def test_lone_bidder_pays_minimum(market, make_lead, make_customer, make_bid, fu
     assert zest.wallet.balance == 9000
 
 
-def test_smart_pricing_pays_one_step_over_the_runner_up(tenant_a, market, make_lead, make_customer, make_bid, fund):
+def test_smart_pricing_pays_one_step_over_the_runner_up(
+    tenant_a, market, make_lead, make_customer, make_bid, fund
+):
     _category, auto, _source = market
     LeadSettings.objects.create(tenant=tenant_a, smart_pricing=True)
     zest, yolk = make_customer("Zest"), make_customer("Yolk")
@@ -227,7 +229,9 @@ def test_bid_budget_limits_then_stops(market, make_lead, make_customer, make_bid
     assert third.customer_id == yolk.pk
 
 
-def test_bid_limits_ignored_when_the_tenant_turns_them_off(tenant_a, market, make_lead, make_customer, make_bid, fund):
+def test_bid_limits_ignored_when_the_tenant_turns_them_off(
+    tenant_a, market, make_lead, make_customer, make_bid, fund
+):
     _category, auto, _source = market
     LeadSettings.objects.create(tenant=tenant_a, bid_limits_enabled=False)
     zest = make_customer("Zest")
@@ -237,7 +241,9 @@ def test_bid_limits_ignored_when_the_tenant_turns_them_off(tenant_a, market, mak
     assert [lead_allocate(lead=make_lead()).customer_id for _ in range(2)] == [zest.pk, zest.pk]
 
 
-def test_customer_cap_and_budget_count_across_bids(market, make_lead, make_customer, make_bid, fund, make_lead_type):
+def test_customer_cap_and_budget_count_across_bids(
+    market, make_lead, make_customer, make_bid, fund, make_lead_type
+):
     category, auto, _source = market
     zest = make_customer("Zest", daily_cap=2)
     fund(zest, 100_000)
@@ -251,7 +257,9 @@ def test_customer_cap_and_budget_count_across_bids(market, make_lead, make_custo
     assert (counter.leads, counter.spent) == (2, 2000)  # lone bidder pays the minimum
 
 
-def test_payout_percent_fixed_and_fallback(tenant_a, market, make_lead, make_customer, make_bid, fund, make_source):
+def test_payout_percent_fixed_and_fallback(
+    tenant_a, market, make_lead, make_customer, make_bid, fund, make_source
+):
     _category, auto, source = market
     zest, yolk = make_customer("Zest"), make_customer("Yolk")
     fund(zest, 100_000)
@@ -280,12 +288,17 @@ def test_no_bids_leaves_the_lead_unassigned_with_a_log(market, make_lead):
     result = lead_allocate(lead=lead)
 
     lead.refresh_from_db()
-    assert (result.status, lead.status, lead.price, lead.customer_id) == (LeadStatus.UNASSIGNED,) * 2 + (0, None)
+    assert (result.status, lead.status, lead.price, lead.customer_id) == (LeadStatus.UNASSIGNED,) * 2 + (
+        0,
+        None,
+    )
     log = DistributionLog.objects.get(lead=lead)
     assert (log.run, log.outcome, log.events[-1]["stage"]) == (1, LeadStatus.UNASSIGNED, "unassigned")
 
 
-def test_reprocess_sells_an_unassigned_lead_in_a_new_run(market, make_lead, make_customer, make_bid, fund, alice):
+def test_reprocess_sells_an_unassigned_lead_in_a_new_run(
+    market, make_lead, make_customer, make_bid, fund, alice
+):
     _category, auto, _source = market
     lead = make_lead()
     lead_allocate(lead=lead)
@@ -296,7 +309,11 @@ def test_reprocess_sells_an_unassigned_lead_in_a_new_run(market, make_lead, make
     result = lead_reprocess(lead=lead, actor=alice)
 
     lead.refresh_from_db()
-    assert (result.status, lead.status, lead.customer_id) == (LeadStatus.ASSIGNED, LeadStatus.ASSIGNED, zest.pk)
+    assert (result.status, lead.status, lead.customer_id) == (
+        LeadStatus.ASSIGNED,
+        LeadStatus.ASSIGNED,
+        zest.pk,
+    )
     assert list(DistributionLog.objects.filter(lead=lead).values_list("run", flat=True)) == [1, 2]
     reasons = list(LeadStatusChange.objects.filter(lead=lead).values_list("reason", flat=True))
     assert any(reason.startswith("Reprocessed by") for reason in reasons)

@@ -26,7 +26,9 @@ grids = st.builds(
     st.sampled_from([1, 25, 50, 100, 500]),
     st.sampled_from([False, False, False, True]),
 )
-percents = st.sampled_from([Decimal(0), Decimal(0), Decimal("5"), Decimal("12.5"), Decimal("33.33"), Decimal(50)])
+percents = st.sampled_from(
+    [Decimal(0), Decimal(0), Decimal("5"), Decimal("12.5"), Decimal("33.33"), Decimal(50)]
+)
 
 
 @st.composite
@@ -250,14 +252,19 @@ def test_funds_below_minimum_is_underfunded():
 
 def test_caps_and_budgets_exclude():
     decision = decide(
-        [Candidate(1, 1, 9000, GRID, 50_000, cap_left=0), Candidate(2, 2, 9000, GRID, 50_000, budget_left=999)]
+        [
+            Candidate(1, 1, 9000, GRID, 50_000, cap_left=0),
+            Candidate(2, 2, 9000, GRID, 50_000, budget_left=999),
+        ]
     )
     assert decision.winner is None
     assert [r.reason for r in decision.ranked] == [CAPPED, OVER_BUDGET]
 
 
 def test_budget_limits_the_competing_amount():
-    decision = decide([Candidate(1, 1, 9000, GRID, 50_000, budget_left=2500), Candidate(2, 2, 1000, GRID, 50_000)])
+    decision = decide(
+        [Candidate(1, 1, 9000, GRID, 50_000, budget_left=2500), Candidate(2, 2, 1000, GRID, 50_000)]
+    )
     assert decision.ranked[0].competing == 2000 and decision.price == 2000
 
 

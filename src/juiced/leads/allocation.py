@@ -31,6 +31,7 @@ from juiced.core.money import format_money
 from juiced.leads import auction, geo, usage
 from juiced.leads.auction import Candidate, Decision, Grid
 from juiced.leads.models import (
+    SOLD_STATUSES,
     Bid,
     DistributionLog,
     Lead,
@@ -40,7 +41,6 @@ from juiced.leads.models import (
     Ping,
     PingOffer,
     Scope,
-    SOLD_STATUSES,
     SourcePricing,
     UsageCounter,
 )
@@ -53,6 +53,7 @@ OUT_OF_SCOPE = "out of scope"
 INELIGIBLE_CUSTOMER = "ineligible customer"
 REPROCESSABLE = (LeadStatus.UNASSIGNED, LeadStatus.UNCATEGORIZED, LeadStatus.DISTRIBUTION_ERROR)
 LIMIT_PERIODS = usage.PERIODS
+MAX_ATTEMPTS = 25  # auctions re-run when the winner's funds or limits moved before its lock was taken
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ def _limits(values: Sequence[Any]) -> dict[str, dict[str, int | None]]:
 def load_candidates(
     *, tenant_id: int, lead_type_id: int, state: str, county: str, bid_limits_enabled: bool, now: datetime
 ) -> list[Offered]:
-    """Every live bid on the lead type whose scope covers the location, as auction candidates (1–2 queries)."""
+    """Every live bid on the lead type whose scope covers the location, as candidates (1–2 queries)."""
     with connection.cursor() as cursor:
         cursor.execute(
             _candidates_sql(),
@@ -218,9 +219,7 @@ def load_candidates(
         elif not enabled:
             exclusion = OUT_OF_SCOPE
         tier = terms.get(customer_id, NO_TERMS)
-        grid = Grid(
-            minimum=int(minimum or 1), step=int(step or 1), maximum=maximum, fixed=bool(fixed)
-        )
+        grid = Grid(minimum=int(minimum or 1), step=int(step or 1), maximum=maximum, fixed=bool(fixed))
         bid_limits = _limits(row[21 : 21 + width]) if bid_limits_enabled else _limits([None] * width)
         offered.append(
             Offered(
@@ -377,7 +376,14 @@ def usage_record(*, tenant_id: int, customer_id: int, bid_id: int, price: int, n
             values = ", ".join(["(%s, %s, %s, %s, %s, 1, %s)"] * len(starts))
             params: list[Any] = []
             for period, start in starts.items():
-                params += [tenant_id, customer_id, bid, period, connection.ops.adapt_datefield_value(start), price]
+                params += [
+                    tenant_id,
+                    customer_id,
+                    bid,
+                    period,
+                    connection.ops.adapt_datefield_value(start),
+                    price,
+                ]
             cursor.execute(
                 _UPSERT_SQL.format(table=table, values=values, owner=owner, predicate=predicate), params
             )
@@ -394,7 +400,8 @@ def _log_write(*, lead: Lead, outcome: str, events: list[dict[str, Any]]) -> Non
     with connection.cursor() as cursor:
         cursor.execute(
             f"""INSERT INTO {table} ("tenant_id", "lead_id", "run", "outcome", "events", "created_at")
-            SELECT %s, %s, COALESCE(MAX("run"), 0) + 1, %s, %s{json_cast}, %s FROM {table} WHERE "lead_id" = %s""",
+            SELECT %s, %s, COALESCE(MAX("run"), 0) + 1, %s, %s{json_cast}, %s
+            FROM {table} WHERE "lead_id" = %s""",
             [lead.tenant_id, lead.pk, outcome, json.dumps(events), _now_param(), lead.pk],
         )
 
@@ -415,7 +422,7 @@ def _lead_finish(
     actor: Any,
     events: list[dict[str, Any]],
 ) -> None:
-    """Move the lead from `expected_status` (refusing if someone else moved it), log the change and the run."""
+    """Move the lead from `expected_status` (refused if it moved meanwhile); log the change and the run."""
     now = timezone.now()
     updated = Lead.objects.filter(pk=lead.pk, status=expected_status).update(
         status=status, updated_at=now, **values
@@ -522,16 +529,17 @@ def _allocate(
         honoured = _honour_offer(lead=lead, offer=offer, actor=actor, terms=terms, events=events, now=now)
         if honoured is not None:
             return honoured
-    offered = load_candidates(
-        tenant_id=lead.tenant_id,
-        lead_type_id=lead.lead_type_id,
-        state=lead.state,
-        county=lead.county,
-        bid_limits_enabled=terms.bid_limits_enabled,
-        now=now,
-    )
     notes: list[dict[str, Any]] = []
-    for _attempt in range(len(offered) + 2):
+    for _attempt in range(MAX_ATTEMPTS):
+        # A retry reloads every candidate: whatever moved one buyer's funds may have moved others'.
+        offered = load_candidates(
+            tenant_id=lead.tenant_id,
+            lead_type_id=lead.lead_type_id,
+            state=lead.state,
+            county=lead.county,
+            bid_limits_enabled=terms.bid_limits_enabled,
+            now=now,
+        )
         decision = auction.decide([o.candidate for o in offered], smart_pricing=terms.smart_pricing)
         try:
             return _settle(
@@ -545,8 +553,8 @@ def _allocate(
                 now=now,
             )
         except _Retry as retry:
-            offered, notes = retry.offered, [*notes, retry.note]
-    raise InvalidState("The auction could not settle; try again.")  # pragma: no cover - bounded above
+            notes = [*notes, retry.note]
+    raise InvalidState("The auction could not settle under contention; try again.")
 
 
 def _ping_wallets(lead: Lead, keep: PingOffer | None) -> list[tuple[PingOffer, int]]:
@@ -561,9 +569,7 @@ def _release_offers(pairs: list[tuple[PingOffer, int]], *, reason: str) -> None:
     for offer, _wallet_id in pairs:
         if offer.hold is not None and offer.hold.status == Hold.Status.ACTIVE:
             try:
-                hold_release(
-                    hold=offer.hold, event=TransactionEvent.PING_HOLD_RELEASED, description=reason
-                )
+                hold_release(hold=offer.hold, event=TransactionEvent.PING_HOLD_RELEASED, description=reason)
             except InvalidState:
                 pass  # released meanwhile (expiry); nothing is held any more
     if pairs:
@@ -617,7 +623,9 @@ def _settle(
             if wallet_id == chosen.wallet_id and offer.hold.status == Hold.Status.ACTIVE
         )
         fresh = _fresh(chosen, wallet, now=now)
-        fresh = replace(fresh, candidate=replace(fresh.candidate, available=fresh.candidate.available + released_own))
+        fresh = replace(
+            fresh, candidate=replace(fresh.candidate, available=fresh.candidate.available + released_own)
+        )
         if fresh.candidate != chosen.candidate:
             updated = [*offered[:index], fresh, *offered[index + 1 :]]
             again = auction.decide([o.candidate for o in updated], smart_pricing=terms.smart_pricing)
@@ -651,7 +659,11 @@ def _settle(
         except InsufficientFunds:  # pragma: no cover - the lock and re-check above rule this out
             raise
         usage_record(
-            tenant_id=lead.tenant_id, customer_id=winner.customer_id, bid_id=winner.bid_id, price=price, now=now
+            tenant_id=lead.tenant_id,
+            customer_id=winner.customer_id,
+            bid_id=winner.bid_id,
+            price=price,
+            now=now,
         )
         Bid.objects.filter(pk=winner.bid_id).update(last_won_at=now)
         payout = payout_for(terms=terms, price=price, sold=True)
@@ -721,7 +733,9 @@ def _honour_offer(
             problem = _offer_limits_problem(bid=bid, price=offer.price, terms=terms, now=now)
         if problem:
             events.append(
-                _event("ping_offer", f"The ping's offer could not be honoured: {problem}; running the auction.")
+                _event(
+                    "ping_offer", f"The ping's offer could not be honoured: {problem}; running the auction."
+                )
             )
             return None
         customer = bid.customer
@@ -826,7 +840,7 @@ def _enqueue_side_effects(lead: Lead, plan: _Plan) -> None:
     )
 
 
-# --- reprocess ----------------------------------------------------------------------------------------------
+# --- reprocess ------------------------------------------------------------------------------------------
 
 
 def _retype(lead: Lead) -> int | None:
@@ -844,7 +858,10 @@ def lead_reprocess(*, lead: Lead, actor: Any) -> AllocationResult:
     """Run an unassigned (or uncategorized/distribution error) lead through allocation again; refuses a
     sold lead (InvalidState). Adds a status change and a new DistributionLog run."""
     if lead.status not in REPROCESSABLE:
-        raise InvalidState(f"Only unassigned, uncategorized or errored leads can be reprocessed (this one is {lead.get_status_display().lower()}).")
+        raise InvalidState(
+            "Only unassigned, uncategorized or errored leads can be reprocessed "
+            f"(this one is {lead.get_status_display().lower()})."
+        )
     label = _actor_label(actor)
     reason = f"Reprocessed by {label}"
     lead_type_id = lead.lead_type_id or _retype(lead)
@@ -881,14 +898,16 @@ def lead_reprocess(*, lead: Lead, actor: Any) -> AllocationResult:
         return AllocationResult(status=LeadStatus.UNCATEGORIZED, events=events)
     lead.lead_type = LeadType.objects.get(pk=lead_type_id)
     try:
-        return _allocate(lead=lead, offer=None, actor=actor, prior_events=[], reason=f"{reason} (was {previous}).")
+        return _allocate(
+            lead=lead, offer=None, actor=actor, prior_events=[], reason=f"{reason} (was {previous})."
+        )
     except Exception:
         Lead.objects.filter(pk=lead.pk, status=LeadStatus.PROCESSING).update(status=previous)
         lead.status = previous
         raise
 
 
-# --- ping/post ------------------------------------------------------------------------------------------------
+# --- ping/post ------------------------------------------------------------------------------------------
 
 
 def ping_quote(*, ping: Ping, limit: int) -> list[PingOffer]:

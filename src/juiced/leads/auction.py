@@ -122,9 +122,7 @@ def decide(candidates: list[Candidate], *, smart_pricing: bool = False) -> Decis
             excluded.append(Ranked(entry.candidate, 0, Decimal(0), OUTRANKED_BY_OWN_BID, None))
             continue
         seen_customers.add(entry.candidate.customer_id)
-        ranked.append(
-            Ranked(entry.candidate, entry.competing, entry.effective, None, len(ranked) + 1)
-        )
+        ranked.append(Ranked(entry.candidate, entry.competing, entry.effective, None, len(ranked) + 1))
     if not ranked:
         return Decision(winner=None, price=0, price_before_discount=0, ranked=excluded)
     top = ranked[0]

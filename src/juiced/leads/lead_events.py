@@ -173,8 +173,8 @@ def _recently_notified(customer_ids: set[int], notification_type: str) -> set[in
 def _public_lead(lead: Lead) -> dict[str, Any]:
     """A lost lead as its losers may see it: which lead and its type, never the winner's contact or price."""
     blank = dict.fromkeys(representations.notification_lead(lead), "")
-    return {**blank, "public_id": lead.public_id, "lead_type": lead.lead_type.name if lead.lead_type_id else "",
-            "price": 0}  # fmt: skip
+    lead_type = lead.lead_type.name if lead.lead_type_id else ""
+    return {**blank, "public_id": lead.public_id, "lead_type": lead_type, "price": 0}
 
 
 def _loser_notices(lead: Lead, notification_type: str, bid_ids: list[int]) -> int:
