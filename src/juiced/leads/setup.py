@@ -510,11 +510,10 @@ def _pricing_defaults(lead_type: LeadType) -> list[LeadTypePricing]:
 
 def lead_type_create(*, category: LeadCategory, actor: Any, data: dict[str, Any]) -> LeadType:
     """Add a lead type at the end of the category's order, with all three scopes disabled."""
-    if category.archived_at is not None:
-        raise InvalidState("This lead category is archived: restore it first.")
     cleaned = _clean_lead_type(data, category=category, lead_type=None)
     with transaction.atomic():
-        LeadCategory.objects.select_for_update().get(pk=category.pk)
+        if LeadCategory.objects.select_for_update().get(pk=category.pk).archived_at is not None:
+            raise InvalidState("This lead category is archived: restore it first.")
         last = LeadType.objects.filter(category=category).aggregate(top=Max("position"))["top"]
         lead_type = LeadType.objects.create(
             tenant_id=category.tenant_id, category=category, position=(last or 0) + 1, **cleaned
