@@ -44,8 +44,16 @@ def test_create_nationwide_bid_records_history(tenant_a, acme_customer, alice, a
 
 
 def test_county_bid_is_stored_in_the_package_spelling(tenant_a, acme_customer, alice, auto):
-    bid = place(tenant_a, acme_customer, alice, lead_type=auto.public_id, scope="county", state="california",
-                county="los angeles", amount=1000)  # fmt: skip
+    bid = place(
+        tenant_a,
+        acme_customer,
+        alice,
+        lead_type=auto.public_id,
+        scope="county",
+        state="california",
+        county="los angeles",
+        amount=1000,
+    )
     assert (bid.state, bid.county) == ("CA", "Los Angeles County")
 
 
@@ -53,29 +61,59 @@ def test_county_bid_is_stored_in_the_package_spelling(tenant_a, acme_customer, a
     ("data", "field", "message"),
     [
         ({"scope": "nationwide", "amount": 2500}, "lead_type", "Choose a lead type."),
-        ({"lead_type": "ltype_nope", "scope": "nationwide", "amount": 2500}, "lead_type", "No such lead type."),
+        (
+            {"lead_type": "ltype_nope", "scope": "nationwide", "amount": 2500},
+            "lead_type",
+            "No such lead type.",
+        ),
         ({"scope": "planet", "amount": 2500}, "scope", "Choose a scope: county, state or nationwide."),
         ({"scope": "nationwide"}, "amount", "Enter the bid amount (in cents)."),
-        ({"scope": "nationwide", "amount": -5}, "amount", "The amount must be a positive whole number of cents."),
+        (
+            {"scope": "nationwide", "amount": -5},
+            "amount",
+            "The amount must be a positive whole number of cents.",
+        ),
         ({"scope": "nationwide", "amount": 900}, "amount", "The minimum bid is $10.00."),
         ({"scope": "nationwide", "amount": 5100}, "amount", "The maximum bid is $50.00."),
-        ({"scope": "nationwide", "amount": 2550}, "amount",
-         "Bids go up in steps of $1.00 from $10.00: try $25.00 or $26.00."),
-        ({"scope": "nationwide", "state": "CA", "amount": 2500}, "state", "A nationwide bid has no state or county."),
+        (
+            {"scope": "nationwide", "amount": 2550},
+            "amount",
+            "Bids go up in steps of $1.00 from $10.00: try $25.00 or $26.00.",
+        ),
+        (
+            {"scope": "nationwide", "state": "CA", "amount": 2500},
+            "state",
+            "A nationwide bid has no state or county.",
+        ),
         ({"scope": "state", "amount": 2500}, "state", "Choose a state."),
-        ({"scope": "state", "state": "Atlantis", "amount": 2500}, "state",
-         "Unknown state: Atlantis. Use a USPS code such as CA."),
-        ({"scope": "state", "state": "CA", "county": "Orange", "amount": 2500}, "county",
-         "A state bid has no county; choose the county scope."),
+        (
+            {"scope": "state", "state": "Atlantis", "amount": 2500},
+            "state",
+            "Unknown state: Atlantis. Use a USPS code such as CA.",
+        ),
+        (
+            {"scope": "state", "state": "CA", "county": "Orange", "amount": 2500},
+            "county",
+            "A state bid has no county; choose the county scope.",
+        ),
         ({"scope": "county", "state": "CA", "amount": 2500}, "county", "Choose a county."),
-        ({"scope": "county", "state": "CA", "county": "Cook", "amount": 2500}, "county",
-         "Cook is not a county of California."),
-        ({"scope": "nationwide", "amount": 2500, "daily_cap": 0}, "daily_cap",
-         "Daily lead cap must be a positive whole number of leads."),
-        ({"scope": "nationwide", "amount": 2500, "monthly_budget": "x"}, "monthly_budget",
-         "Monthly budget must be a positive amount in cents."),
+        (
+            {"scope": "county", "state": "CA", "county": "Cook", "amount": 2500},
+            "county",
+            "Cook is not a county of California.",
+        ),
+        (
+            {"scope": "nationwide", "amount": 2500, "daily_cap": 0},
+            "daily_cap",
+            "Daily lead cap must be a positive whole number of leads.",
+        ),
+        (
+            {"scope": "nationwide", "amount": 2500, "monthly_budget": "x"},
+            "monthly_budget",
+            "Monthly budget must be a positive amount in cents.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_every_validation_message(tenant_a, acme_customer, alice, auto, data, field, message):
     data = {"lead_type": auto.public_id, **data} if "lead_type" not in data and field != "lead_type" else data
     got = refused(field, place, tenant=tenant_a, customer=acme_customer, actor=alice, **data)
@@ -85,26 +123,61 @@ def test_every_validation_message(tenant_a, acme_customer, alice, auto, data, fi
 
 def test_disabled_scope_and_fixed_price(tenant_a, acme_customer, alice, auto, make_lead_type):
     LeadTypePricing.objects.filter(lead_type=auto, scope="county").update(enabled=False)
-    got = refused("scope", place, tenant=tenant_a, customer=acme_customer, actor=alice, lead_type=auto.public_id,
-                  scope="county", state="CA", county="Orange", amount=2500)  # fmt: skip
+    got = refused(
+        "scope",
+        place,
+        tenant=tenant_a,
+        customer=acme_customer,
+        actor=alice,
+        lead_type=auto.public_id,
+        scope="county",
+        state="CA",
+        county="Orange",
+        amount=2500,
+    )
     assert got == "Bidding at county level is not enabled for Auto."
     fixed = make_lead_type(auto.category, "Home", minimum=3000, fixed=True, is_fallback=False)
-    got = refused("amount", place, tenant=tenant_a, customer=acme_customer, actor=alice,
-                  lead_type=fixed.public_id, scope="nationwide", amount=3100)  # fmt: skip
+    got = refused(
+        "amount",
+        place,
+        tenant=tenant_a,
+        customer=acme_customer,
+        actor=alice,
+        lead_type=fixed.public_id,
+        scope="nationwide",
+        amount=3100,
+    )
     assert got == "Home has a fixed price of $30.00 at this scope; bid exactly that."
     assert place(tenant_a, acme_customer, alice, lead_type=fixed.public_id, scope="nationwide", amount=3000)
 
 
-def test_archived_or_foreign_lead_type_is_refused(tenant_a, tenant_b, acme_customer, alice, auto, make_category,
-                                                  make_lead_type):  # fmt: skip
+def test_archived_or_foreign_lead_type_is_refused(
+    tenant_a, tenant_b, acme_customer, alice, auto, make_category, make_lead_type
+):
     theirs = make_lead_type(make_category(tenant_b), "Theirs")
-    got = refused("lead_type", place, tenant=tenant_a, customer=acme_customer, actor=alice,
-                  lead_type=theirs.public_id, scope="nationwide", amount=2500)  # fmt: skip
+    got = refused(
+        "lead_type",
+        place,
+        tenant=tenant_a,
+        customer=acme_customer,
+        actor=alice,
+        lead_type=theirs.public_id,
+        scope="nationwide",
+        amount=2500,
+    )
     assert got == "No such lead type."
     auto.archived_at = timezone.now()
     auto.save()
-    got = refused("lead_type", place, tenant=tenant_a, customer=acme_customer, actor=alice,
-                  lead_type=auto.public_id, scope="nationwide", amount=2500)  # fmt: skip
+    got = refused(
+        "lead_type",
+        place,
+        tenant=tenant_a,
+        customer=acme_customer,
+        actor=alice,
+        lead_type=auto.public_id,
+        scope="nationwide",
+        amount=2500,
+    )
     assert got == "Auto is archived; it takes no new bids."
 
 
@@ -127,8 +200,17 @@ def test_one_live_bid_per_customer_type_scope_and_location(tenant_a, acme_custom
 
 def test_bid_limits_only_when_enabled(tenant_a, acme_customer, alice, auto):
     LeadSettings.objects.update_or_create(tenant=tenant_a, defaults={"bid_limits_enabled": False})
-    got = refused("daily_cap", place, tenant=tenant_a, customer=acme_customer, actor=alice,
-                  lead_type=auto.public_id, scope="nationwide", amount=2500, daily_cap=5)  # fmt: skip
+    got = refused(
+        "daily_cap",
+        place,
+        tenant=tenant_a,
+        customer=acme_customer,
+        actor=alice,
+        lead_type=auto.public_id,
+        scope="nationwide",
+        amount=2500,
+        daily_cap=5,
+    )
     assert got == "Bid-level caps and budgets are not enabled for this marketplace."
 
 
@@ -156,8 +238,13 @@ def test_portal_changes_are_refused_while_bids_are_locked(tenant_a, acme_custome
     bid = place(tenant_a, acme_customer, alice, lead_type=auto.public_id, scope="nationwide", amount=2500)
     LeadSettings.objects.update_or_create(tenant=tenant_a, defaults={"bid_lock": True})
     with pytest.raises(PermissionDenied, match="Bids are locked by Acme Leads"):
-        bids.bid_create(tenant=tenant_a, customer=acme_customer, actor=buyer, via_portal=True,
-                        data={"lead_type": auto.public_id, "scope": "state", "state": "CA", "amount": 2500})  # fmt: skip
+        bids.bid_create(
+            tenant=tenant_a,
+            customer=acme_customer,
+            actor=buyer,
+            via_portal=True,
+            data={"lead_type": auto.public_id, "scope": "state", "state": "CA", "amount": 2500},
+        )
     for service in (bids.bid_pause, bids.bid_archive):
         with pytest.raises(PermissionDenied):
             service(bid=bid, actor=buyer, via_portal=True)
@@ -182,8 +269,9 @@ def test_funding_follows_active_bids(tenant_a, acme_customer, alice, auto, make_
 
 
 @pytest.mark.parametrize(("cents", "expected"), [(0, "exhausted"), (1500, "limited"), (5000, "available")])
-def test_customer_list_funding_filter_matches_the_status(tenant_a, acme_customer, make_customer, auto, make_bid,
-                                                         fund, cents, expected):  # fmt: skip
+def test_customer_list_funding_filter_matches_the_status(
+    tenant_a, acme_customer, make_customer, auto, make_bid, fund, cents, expected
+):
     make_bid(acme_customer, auto, amount=3000)
     if cents:
         fund(acme_customer, cents)

@@ -14,9 +14,17 @@ def facts(
     bid_id=1, customer_id=1, amount=2500, available=100_000, scope="nationwide", state="", county="", **kw
 ):
     return bs.BidFacts(
-        bid_id=bid_id, customer_id=customer_id, lead_type_id=1, scope=scope, state=state, county=county,
-        amount=amount, grid=kw.pop("grid", GRID), available=available, **kw,
-    )  # fmt: skip
+        bid_id=bid_id,
+        customer_id=customer_id,
+        lead_type_id=1,
+        scope=scope,
+        state=state,
+        county=county,
+        amount=amount,
+        grid=kw.pop("grid", GRID),
+        available=available,
+        **kw,
+    )
 
 
 def display(**kw):
@@ -37,8 +45,11 @@ def test_display_status_first_match_wins():
 def test_underlying_statuses():
     s = bs.bid_statuses(facts(available=1200, cap_left=3, budget_left=2000))
     assert (s.operational, s.funding, s.cap, s.budget) == (
-        bs.Operational.ACTIVE, bs.Funding.UNDER_FUNDED, bs.Cap.AVAILABLE, bs.Budget.LIMITED,
-    )  # fmt: skip
+        bs.Operational.ACTIVE,
+        bs.Funding.UNDER_FUNDED,
+        bs.Cap.AVAILABLE,
+        bs.Budget.LIMITED,
+    )
     s = bs.bid_statuses(facts())
     assert (s.funding, s.cap, s.budget) == (bs.Funding.AVAILABLE, bs.Cap.UNLIMITED, bs.Budget.UNLIMITED)
 

@@ -17,10 +17,13 @@ from juiced.tenants.roles import StaffRole
 def market(
     tenant_a, acme_customer, make_category, make_lead_type, make_source, make_bid, make_customer, fund
 ):
-    category = make_category(tenant_a, extra=[
-        {"key": "age", "label": "Age", "field_type": "number"},
-        {"key": "score", "label": "Internal score", "field_type": "number", "deliverable": False},
-    ])  # fmt: skip
+    category = make_category(
+        tenant_a,
+        extra=[
+            {"key": "age", "label": "Age", "field_type": "number"},
+            {"key": "score", "label": "Internal score", "field_type": "number", "deliverable": False},
+        ],
+    )
     auto = make_lead_type(category, "Auto", minimum=1000, step=100)
     source, _secret = make_source(tenant_a, category=category)
     rival = make_customer("Rival Co")
@@ -30,33 +33,86 @@ def market(
     theirs = make_bid(rival, auto, amount=2000, scope="state", state="CA")
     common = {"tenant": tenant_a, "source": source, "category": category, "lead_type": auto}
     sold = Lead.objects.create(
-        **common, status="assigned", customer=acme_customer, bid=mine, price=2100, bid_amount=2500,
+        **common,
+        status="assigned",
+        customer=acme_customer,
+        bid=mine,
+        price=2100,
+        bid_amount=2500,
         data={"first_name": "Ann", "last_name": "Lee", "age": 44, "score": 97, "zip": "90210"},
-        zip_code="90210", state="CA", county="Los Angeles County", assigned_at=timezone.now(),
-    )  # fmt: skip
-    rivals_lead = Lead.objects.create(**common, status="assigned", customer=rival, price=2000,
-                                      data={"first_name": "Rob"})  # fmt: skip
+        zip_code="90210",
+        state="CA",
+        county="Los Angeles County",
+        assigned_at=timezone.now(),
+    )
+    rivals_lead = Lead.objects.create(
+        **common, status="assigned", customer=rival, price=2000, data={"first_name": "Rob"}
+    )
     unsold = Lead.objects.create(**common, status="unassigned", data={"first_name": "Una"})
     test_lead = Lead.objects.create(**common, status="audit", is_test=True, data={"first_name": "Tess"})
-    LeadStatusChange.objects.create(tenant=tenant_a, lead=sold, from_status="processing", to_status="assigned",
-                                    reason="Won the auction")  # fmt: skip
-    DistributionLog.objects.create(tenant=tenant_a, lead=sold, outcome="assigned", events=[
-        {"stage": "initiated", "at": "2026-01-01T00:00:00Z", "message": "Lead received"},
-        {"stage": "auction", "at": "2026-01-01T00:00:00Z", "message": "2 candidates", "winner": mine.public_id,
-         "price": 2100, "candidates": [
-            {"bid": mine.public_id, "customer": acme_customer.public_id, "customer_name": "Acme Insurance",
-             "amount": 2500, "competing": 2500, "effective": "2500", "outcome": "ranked", "rank": 1},
-            {"bid": theirs.public_id, "customer": rival.public_id, "customer_name": "Rival Co", "amount": 2000,
-             "competing": 0, "effective": "0", "outcome": "excluded", "reason": "capped"},
-        ]},
-    ])  # fmt: skip
+    LeadStatusChange.objects.create(
+        tenant=tenant_a, lead=sold, from_status="processing", to_status="assigned", reason="Won the auction"
+    )
+    DistributionLog.objects.create(
+        tenant=tenant_a,
+        lead=sold,
+        outcome="assigned",
+        events=[
+            {"stage": "initiated", "at": "2026-01-01T00:00:00Z", "message": "Lead received"},
+            {
+                "stage": "auction",
+                "at": "2026-01-01T00:00:00Z",
+                "message": "2 candidates",
+                "winner": mine.public_id,
+                "price": 2100,
+                "candidates": [
+                    {
+                        "bid": mine.public_id,
+                        "customer": acme_customer.public_id,
+                        "customer_name": "Acme Insurance",
+                        "amount": 2500,
+                        "competing": 2500,
+                        "effective": "2500",
+                        "outcome": "ranked",
+                        "rank": 1,
+                    },
+                    {
+                        "bid": theirs.public_id,
+                        "customer": rival.public_id,
+                        "customer_name": "Rival Co",
+                        "amount": 2000,
+                        "competing": 0,
+                        "effective": "0",
+                        "outcome": "excluded",
+                        "reason": "capped",
+                    },
+                ],
+            },
+        ],
+    )
     submission = Submission.objects.create(
-        tenant=tenant_a, source=source, kind="post", outcome="rejected", reason="Missing email",
-        errors={"email": ["The email field is required."]}, payload={"zip": "90210"}, http_status=422,
+        tenant=tenant_a,
+        source=source,
+        kind="post",
+        outcome="rejected",
+        reason="Missing email",
+        errors={"email": ["The email field is required."]},
+        payload={"zip": "90210"},
+        http_status=422,
         latency_ms=3.2,
-    )  # fmt: skip
-    return {"auto": auto, "mine": mine, "theirs": theirs, "rival": rival, "sold": sold, "rivals_lead": rivals_lead,
-            "unsold": unsold, "test_lead": test_lead, "submission": submission, "source": source}  # fmt: skip
+    )
+    return {
+        "auto": auto,
+        "mine": mine,
+        "theirs": theirs,
+        "rival": rival,
+        "sold": sold,
+        "rivals_lead": rivals_lead,
+        "unsold": unsold,
+        "test_lead": test_lead,
+        "submission": submission,
+        "source": source,
+    }
 
 
 def tab(customer, rest=""):
@@ -73,8 +129,14 @@ def test_bids_tab_shows_statuses_and_positions(login_client, alice, acme_custome
 
 def test_staff_places_a_bid_from_the_form(login_client, alice, acme_customer, market):
     client = login_client(alice)
-    data = {"lead_type": market["auto"].public_id, "scope": "county", "state": "CA", "county": "Orange County",
-            "amount": "30", "daily_cap": "5"}  # fmt: skip
+    data = {
+        "lead_type": market["auto"].public_id,
+        "scope": "county",
+        "state": "CA",
+        "county": "Orange County",
+        "amount": "30",
+        "daily_cap": "5",
+    }
     response = client.post(tab(acme_customer, "bids/"), data)
     assert response.status_code == 302
     bid = Bid.objects.get(customer=acme_customer, scope="county")
@@ -173,11 +235,15 @@ def test_bob_gets_404_on_every_tenant_a_page(login_client, bob, acme_customer, m
     client = login_client(bob)
     bid = market["mine"].public_id
     for url in [
-        tab(acme_customer, "bids/"), tab(acme_customer, f"bids/{bid}/"), tab(acme_customer, "leads/"),
-        "/manage/acme-leads/leads/", f"/manage/acme-leads/leads/{market['sold'].public_id}/",
-        "/manage/acme-leads/submissions/", f"/manage/acme-leads/submissions/{market['submission'].public_id}/",
+        tab(acme_customer, "bids/"),
+        tab(acme_customer, f"bids/{bid}/"),
+        tab(acme_customer, "leads/"),
+        "/manage/acme-leads/leads/",
+        f"/manage/acme-leads/leads/{market['sold'].public_id}/",
+        "/manage/acme-leads/submissions/",
+        f"/manage/acme-leads/submissions/{market['submission'].public_id}/",
         "/manage/acme-leads/bids/counties/?state=CA",
-    ]:  # fmt: skip
+    ]:
         assert client.get(url).status_code == 404, url
     assert client.post(tab(acme_customer, f"bids/{bid}/pause/")).status_code == 404
     assert client.post(f"/manage/acme-leads/leads/{market['unsold'].public_id}/reprocess/").status_code == 404
@@ -194,8 +260,9 @@ def test_buyer_sees_only_own_bids_and_places_one(login_client, buyer, market):
     body = client.get("/app/bids/").content.decode()
     assert market["mine"].public_id in body and market["theirs"].public_id not in body
     assert client.get(f"/app/bids/{market['theirs'].public_id}/").status_code == 404
-    response = client.post("/app/bids/", {"lead_type": market["auto"].public_id, "scope": "state", "state": "TX",
-                                          "amount": "15"})  # fmt: skip
+    response = client.post(
+        "/app/bids/", {"lead_type": market["auto"].public_id, "scope": "state", "state": "TX", "amount": "15"}
+    )
     assert response.status_code == 302
     assert Bid.objects.filter(customer__public_id=market["mine"].customer.public_id, state="TX").exists()
 
