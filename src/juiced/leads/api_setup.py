@@ -8,6 +8,7 @@ secret and a bearer token appear only in the answer that created them.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -736,11 +737,28 @@ def get_source_pricing(request: HttpRequest, source_id: str):
     return _price_list(source, _currency(access))
 
 
-@router.put(SOURCE + "/pricing", response={200: SourcePriceListOut, **ERRORS}, summary="Set source pricing")
-def put_source_pricing(request: HttpRequest, source_id: str, payload: dict[str, SourcePriceIn | None]):
-    """Keyed by lead type id: {kind: fixed|fallback, price: cents}; a null price clears it."""
+@router.put(
+    SOURCE + "/pricing",
+    response={200: SourcePriceListOut, **ERRORS},
+    summary="Set source pricing",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "additionalProperties": SourcePriceIn.model_json_schema()}
+                }
+            }
+        }
+    },
+)
+def put_source_pricing(request: HttpRequest, source_id: str):
+    """Keyed by lead type id: {"ltype_…": {"kind": "fixed" | "fallback", "price": cents}}; a null price (or
+    null) clears it. Lead types not named keep their price."""
     access, source = _source(request, source_id)
-    data = {key: (value.model_dump() if value is not None else None) for key, value in payload.items()}
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        raise ValidationFailed("The request body is not valid JSON.") from None
     setup.source_pricing_update(source=source, actor=access.user, data=data)
     return _price_list(source, _currency(access))
 
