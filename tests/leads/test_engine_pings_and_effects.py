@@ -143,6 +143,7 @@ def test_a_post_without_offer_releases_the_pings_holds(make_ping, make_lead, buy
     assert not Hold.objects.filter(status=Hold.Status.ACTIVE).exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes connections
 def test_side_effects_run_after_commit_in_one_job(tenant_a, make_lead, buyers, run_tasks, allocate):
     zest, yolk, kiwi = buyers
     WebhookEndpoint.objects.create(
@@ -175,6 +176,7 @@ def test_side_effects_run_after_commit_in_one_job(tenant_a, make_lead, buyers, r
     assert outbid.count() == 2  # at most once per customer in 24 hours
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes connections
 def test_tied_loser_gets_bid_matched(make_lead, make_customer, make_bid, fund, market, run_tasks, allocate):
     _category, auto, _source = market
     zest, yolk = make_customer("Zest"), make_customer("Yolk")
@@ -191,6 +193,7 @@ def test_tied_loser_gets_bid_matched(make_lead, make_customer, make_bid, fund, m
     assert list(matched.values_list("customer_id", flat=True)) == [loser.pk]
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes connections
 def test_under_funded_bids_after_the_charge(
     make_lead, make_customer, make_bid, fund, market, run_tasks, allocate
 ):
@@ -209,6 +212,7 @@ def test_under_funded_bids_after_the_charge(
     ).exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes connections
 def test_losers_never_see_the_winners_lead_details(make_lead, buyers, run_tasks, allocate):
     _zest, yolk, _kiwi = buyers
     allocate(lead=make_lead())

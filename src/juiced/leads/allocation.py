@@ -26,6 +26,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from juiced.core import rawsql
 from juiced.core.errors import InsufficientFunds, InvalidState
 from juiced.core.money import format_money
 from juiced.leads import auction, geo, usage
@@ -352,8 +353,19 @@ def _lock_wallets(wallet_ids: Iterable[int]) -> dict[int, Wallet]:
     ids = sorted(set(wallet_ids))
     if not ids:
         return {}
-    wallets = Wallet.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    if rawsql.available():  # a fixed statement, no ORM compilation on the hot path
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_SQL, [ids])
+            wallets = [rawsql.instance(Wallet, row) for row in cursor.fetchall()]
+    else:
+        wallets = list(Wallet.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     return {wallet.pk: wallet for wallet in wallets}
+
+
+_LOCK_SQL = f"""
+SELECT {rawsql.columns(Wallet, "w")} FROM {Wallet._meta.db_table} w
+WHERE w."id" = ANY(%s) ORDER BY w."id" FOR UPDATE
+"""
 
 
 _UPSERT_SQL = """
@@ -412,6 +424,13 @@ def _actor_label(actor: Any) -> str:
     return actor_label_for(actor)
 
 
+@dataclass(frozen=True)
+class Sale:
+    customer_id: int
+    bid_id: int
+    price: int
+
+
 def _lead_finish(
     *,
     lead: Lead,
@@ -421,28 +440,121 @@ def _lead_finish(
     reason: str,
     actor: Any,
     events: list[dict[str, Any]],
+    sale: Sale | None = None,
 ) -> None:
-    """Move the lead from `expected_status` (refused if it moved meanwhile); log the change and the run."""
+    """Move the lead from `expected_status` (refused if it moved meanwhile); log the change and the run;
+    for a sale, also count it against the usage counters and stamp the bid's round-robin time."""
     now = timezone.now()
-    updated = Lead.objects.filter(pk=lead.pk, status=expected_status).update(
-        status=status, updated_at=now, **values
-    )
+    if connection.vendor == "postgresql":
+        updated = _finish_in_one_statement(
+            lead=lead, expected_status=expected_status, status=status, values=values, reason=reason,
+            actor=actor, events=events, sale=sale, now=now,
+        )  # fmt: skip
+    else:
+        updated = Lead.objects.filter(pk=lead.pk, status=expected_status).update(
+            status=status, updated_at=now, **values
+        )
+        if updated:
+            if sale is not None:
+                usage_record(
+                    tenant_id=lead.tenant_id, customer_id=sale.customer_id, bid_id=sale.bid_id,
+                    price=sale.price, now=now,
+                )  # fmt: skip
+                Bid.objects.filter(pk=sale.bid_id).update(last_won_at=now)
+            LeadStatusChange.objects.create(
+                tenant_id=lead.tenant_id,
+                lead_id=lead.pk,
+                from_status=expected_status,
+                to_status=status,
+                reason=reason[:300],
+                actor=actor,
+                actor_label=_actor_label(actor),
+            )
+            _log_write(lead=lead, outcome=status, events=events)
     if not updated:
         raise InvalidState("This lead is already being processed or was sold.")
-    LeadStatusChange.objects.create(
-        tenant_id=lead.tenant_id,
-        lead_id=lead.pk,
-        from_status=expected_status,
-        to_status=status,
-        reason=reason[:300],
-        actor=actor,
-        actor_label=_actor_label(actor),
-    )
-    _log_write(lead=lead, outcome=status, events=events)
     lead.status = status
     lead.updated_at = now
     for name, value in values.items():
         setattr(lead, name, value)
+
+
+def _finish_sql(columns: tuple[str, ...], *, sold: bool) -> str:
+    lead, change, log = _table(Lead), _table(LeadStatusChange), _table(DistributionLog)
+    counters, bids = _table(UsageCounter), _table(Bid)
+    assignments = "".join(f', "{column}" = %({column})s' for column in columns)
+    sql = f"""
+    WITH moved AS (
+        UPDATE {lead} SET "status" = %(status)s, "updated_at" = %(now)s{assignments}
+        WHERE "id" = %(lead)s AND "status" = %(expected)s
+        RETURNING "id", "tenant_id"
+    ), change AS (
+        INSERT INTO {change} ("tenant_id", "lead_id", "from_status", "to_status", "reason", "actor_id",
+            "actor_label", "created_at")
+        SELECT "tenant_id", "id", %(expected)s, %(status)s, %(reason)s, %(actor)s::bigint, %(actor_label)s,
+            %(now)s
+        FROM moved
+    ), log AS (
+        INSERT INTO {log} ("tenant_id", "lead_id", "run", "outcome", "events", "created_at")
+        SELECT "tenant_id", "id",
+            COALESCE((SELECT MAX("run") FROM {log} WHERE "lead_id" = %(lead)s), 0) + 1,
+            %(status)s, %(events)s::jsonb, %(now)s
+        FROM moved
+    )"""
+    if sold:
+        sql += f""", stamp AS (
+        UPDATE {bids} SET "last_won_at" = %(now)s WHERE "id" = %(bid)s AND EXISTS (SELECT 1 FROM moved)
+    ), by_customer AS (
+        INSERT INTO {counters}
+            ("tenant_id", "customer_id", "bid_id", "period", "period_start", "leads", "spent")
+        SELECT moved."tenant_id", %(customer)s, NULL, p."period", p."start", 1, %(price)s
+        FROM moved, (VALUES ('daily', %(daily)s::date), ('weekly', %(weekly)s::date),
+            ('monthly', %(monthly)s::date)) AS p ("period", "start")
+        ON CONFLICT ("customer_id", "period", "period_start") WHERE "bid_id" IS NULL
+        DO UPDATE SET "leads" = {counters}."leads" + 1, "spent" = {counters}."spent" + EXCLUDED."spent"
+    ), by_bid AS (
+        INSERT INTO {counters}
+            ("tenant_id", "customer_id", "bid_id", "period", "period_start", "leads", "spent")
+        SELECT moved."tenant_id", %(customer)s, %(bid)s, p."period", p."start", 1, %(price)s
+        FROM moved, (VALUES ('daily', %(daily)s::date), ('weekly', %(weekly)s::date),
+            ('monthly', %(monthly)s::date)) AS p ("period", "start")
+        ON CONFLICT ("bid_id", "period", "period_start") WHERE "bid_id" IS NOT NULL
+        DO UPDATE SET "leads" = {counters}."leads" + 1, "spent" = {counters}."spent" + EXCLUDED."spent"
+    )"""
+    return sql + " SELECT COUNT(*) FROM moved"
+
+
+def _finish_in_one_statement(
+    *,
+    lead: Lead,
+    expected_status: str,
+    status: str,
+    values: dict[str, Any],
+    reason: str,
+    actor: Any,
+    events: list[dict[str, Any]],
+    sale: Sale | None,
+    now: datetime,
+) -> int:
+    """PostgreSQL: the lead, its status change, its log row, the counters and the bid stamp in one trip."""
+    columns = tuple(sorted(values))
+    params: dict[str, Any] = {
+        **values,
+        "status": status,
+        "expected": expected_status,
+        "now": now,
+        "lead": lead.pk,
+        "reason": reason[:300],
+        "actor": actor.pk if actor is not None else None,
+        "actor_label": _actor_label(actor),
+        "events": json.dumps(events),
+    }
+    if sale is not None:
+        starts = usage.period_start_dates(now)
+        params.update(customer=sale.customer_id, bid=sale.bid_id, price=sale.price, **starts)
+    with connection.cursor() as cursor:
+        cursor.execute(_finish_sql(columns, sold=sale is not None), params)
+        return cursor.fetchone()[0]
 
 
 # --- allocation -------------------------------------------------------------------------------------------
@@ -647,25 +759,15 @@ def _settle(
         if releases:
             wallet.refresh_from_db(fields=["balance", "held"])
         available_before = wallet.balance - wallet.held
-        try:
-            txn, _replayed = wallet_debit(
-                wallet=wallet,
-                amount=price,
-                event=TransactionEvent.LEAD_ASSIGNED,
-                description=_description(lead, lead_type.name),
-                actor=actor,
-                related=Related("lead", lead.public_id),
-            )
-        except InsufficientFunds:  # pragma: no cover - the lock and re-check above rule this out
-            raise
-        usage_record(
-            tenant_id=lead.tenant_id,
-            customer_id=winner.customer_id,
-            bid_id=winner.bid_id,
-            price=price,
-            now=now,
+        # The lock and the re-check above mean this cannot be refused for funds.
+        txn, _replayed = wallet_debit(
+            wallet=wallet,
+            amount=price,
+            event=TransactionEvent.LEAD_ASSIGNED,
+            description=_description(lead, lead_type.name),
+            actor=actor,
+            related=Related("lead", lead.public_id),
         )
-        Bid.objects.filter(pk=winner.bid_id).update(last_won_at=now)
         payout = payout_for(terms=terms, price=price, sold=True)
         events.append(
             _event(
@@ -697,6 +799,7 @@ def _settle(
             reason=f"Won by {chosen.customer_name} (bid {chosen.bid_public_id})",
             actor=actor,
             events=events,
+            sale=Sale(customer_id=winner.customer_id, bid_id=winner.bid_id, price=price),
         )
         plan.available_before, plan.available_after = available_before, available_before - price
         _enqueue_side_effects(lead, plan)
@@ -749,10 +852,6 @@ def _honour_offer(
         )
         PingOffer.objects.filter(pk=offer.pk).update(status=PingOffer.Status.WON)
         _release_offers(releases, reason=f"Ping hold released: lead {lead.public_id} went to another offer")
-        usage_record(
-            tenant_id=lead.tenant_id, customer_id=customer.pk, bid_id=bid.pk, price=offer.price, now=now
-        )
-        Bid.objects.filter(pk=bid.pk).update(last_won_at=now)
         payout = payout_for(terms=terms, price=offer.price, sold=True)
         events.append(
             _event(
@@ -783,6 +882,7 @@ def _honour_offer(
             reason=f"Ping offer honoured for {customer.name} (bid {bid.public_id})",
             actor=actor,
             events=events,
+            sale=Sale(customer_id=customer.pk, bid_id=bid.pk, price=offer.price),
         )
         after = Wallet.objects.filter(pk=hold.wallet_id).values_list("balance", "held").first()
         available_after = after[0] - after[1] if after else 0
