@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The marketplace factories, for browser stories that need a market.
+from tests.leads.conftest import fund, make_category, make_lead_type, make_source  # noqa: F401
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + Playwright's event loop
 
 CHROMIUM = Path("/usr/bin/chromium")
