@@ -3,7 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + Playwright
-os.environ.setdefault("JUICED_DEMO_LEADS", "30")  # `demo` runs in several tests; tests/leads/test_demo.py loads 300
+# `demo` runs in several tests: send fewer demo leads (tests/leads/test_demo.py loads the full 300)
+os.environ.setdefault("JUICED_DEMO_LEADS", "30")
 
 from juiced.config.settings import *  # noqa: E402,F403
 
