@@ -106,6 +106,8 @@ DEMO_BIDS: dict[str, list[tuple[str, str, str, str, int]]] = {
     ],
 }
 TOP_UP = 150_000  # cents each bidding customer deposits before the demo leads arrive
+# Placed bids but never paid: its bids read Not Funded and the customer Inactive.
+NEVER_FUNDED = {"Cedar Roofing"}
 
 PLACES = [
     ("90012", "CA", "Los Angeles"), ("90210", "CA", "Beverly Hills"), ("94103", "CA", "San Francisco"),
@@ -209,7 +211,7 @@ def _place_bids(tenant: Any, market: Market) -> int:
                 state=state, county=county, amount=amount,
             )  # fmt: skip
             placed += 1
-        if not customer.is_archived:
+        if not customer.is_archived and customer.name not in NEVER_FUNDED:
             wallet_credit(
                 wallet=customer.wallet,
                 amount=TOP_UP,
