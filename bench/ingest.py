@@ -103,6 +103,9 @@ def prepare_database(url: str, buyers: int) -> tuple[str, list[int]]:
         slug="bench", name="Bench Leads", admin_email="admin@bench.test", admin_password="bench-password-1"
     )
     market = market_build(tenant=tenant, actor=admin, category_name="Bench leads")
+    # The per-source rate limit would answer 429 long before the server is saturated.
+    market.internal.rate_limit_per_minute = 100_000_000
+    market.internal.save(update_fields=["rate_limit_per_minute"])
     DuplicateRule.objects.create(tenant=tenant, category=market.category, fields=["email"], lookback_days=30)
     lead_type = market.fallback_type
     scopes = [(Scope.NATIONWIDE, "", ""), (Scope.STATE, STATE, ""), (Scope.COUNTY, STATE, COUNTY)]
