@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from wallet import free_port, percentile, run_wrk, start_server  # noqa: E402
+from wallet import free_port, percentile, run_wrk, send_at_rate, start_server  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/juiced_bench_ingest"
 BID_COUNTS = (1, 10, 100, 1000)
@@ -184,44 +184,16 @@ def queries_per_post(auth: str) -> int:
 
 
 async def open_loop(port: int, auth: str, rate: float, seconds: float):
-    """POST leads at a fixed rate, whatever the responses do, over keep-alive connections (ms)."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    pool: asyncio.Queue = asyncio.Queue()
-    for _ in range(32):
-        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    """POST leads at a fixed rate (wallet.send_at_rate), each with a new e-mail address."""
 
-    async def one(n: int, scheduled: float):
-        reader, writer = await pool.get()
+    def post(n: int) -> bytes:
         body = lead_body(f"open-{n}-{time.time_ns()}@bench.test")
-        request = (
+        return (
             f"POST /api/leads HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode() + body
-        writer.write(request)
-        await writer.drain()
-        status_line = await reader.readline()
-        length = 0
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
-        latencies.append((time.perf_counter() - scheduled) * 1000)
-        code = int(status_line.split()[1])
-        statuses[code] = statuses.get(code, 0) + 1
-        pool.put_nowait((reader, writer))
 
-    start = time.perf_counter()
-    tasks = []
-    total = int(rate * seconds)
-    for n in range(total):
-        scheduled = start + n / rate
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(n, scheduled)))
-    await asyncio.gather(*tasks)
-    return latencies, statuses, total / (time.perf_counter() - start)
+    return await send_at_rate(port, post, rate, seconds)
 
 
 def money_after() -> dict[str, int]:

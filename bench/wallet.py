@@ -173,7 +173,24 @@ def run_wrk(url: str, seconds: int, connections: int, script: str | None = None)
 
 
 async def open_loop(port: int, path: str, token: str, ids: list[str], rate: float, seconds: float):
-    """Send requests at a fixed rate, whatever the responses do, over keep-alive connections (ms)."""
+    """Debit requests at a fixed rate (see send_at_rate)."""
+
+    def debit(n: int) -> bytes:
+        body = b'{"amount": 1, "description": "bench debit"}'
+        return (
+            f"POST {path.format(id=ids[n % len(ids)])} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Idempotency-Key: open-{n}-{time.time_ns()}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+
+    return await send_at_rate(port, debit, rate, seconds)
+
+
+async def send_at_rate(port: int, make_request, rate: float, seconds: float):
+    """Send `make_request(n)` at a fixed rate, whatever the responses do, over keep-alive connections.
+
+    Returns (latencies in ms measured from each request's scheduled time, {status: count}, achieved rate).
+    """
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     pool: asyncio.Queue = asyncio.Queue()
@@ -182,13 +199,7 @@ async def open_loop(port: int, path: str, token: str, ids: list[str], rate: floa
 
     async def one(n: int, scheduled: float):
         reader, writer = await pool.get()
-        body = b'{"amount": 1, "description": "bench debit"}'
-        req = (
-            f"POST {path.format(id=ids[n % len(ids)])} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            f"Idempotency-Key: open-{n}-{time.time_ns()}\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
-        writer.write(req)
+        writer.write(make_request(n))
         await writer.drain()
         status_line = await reader.readline()
         length = 0
@@ -211,8 +222,7 @@ async def open_loop(port: int, path: str, token: str, ids: list[str], rate: floa
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(n, scheduled)))
     await asyncio.gather(*tasks)
-    elapsed = time.perf_counter() - start
-    return latencies, statuses, total / elapsed
+    return latencies, statuses, total / (time.perf_counter() - start)
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -19,11 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-
-class Operational(StrEnum):
-    ACTIVE = "Active"
-    PAUSED = "Paused"
-    ARCHIVED = "Archived"
+from juiced.customers import status as customer_status
 
 
 class Funding(StrEnum):
@@ -32,17 +28,10 @@ class Funding(StrEnum):
     NOT_FUNDED = "Not Funded"
 
 
-class Cap(StrEnum):
-    UNLIMITED = "Unlimited"
-    AVAILABLE = "Available"
-    EXHAUSTED = "Exhausted"
-
-
-class Budget(StrEnum):
-    UNLIMITED = "Unlimited"
-    AVAILABLE = "Available"
-    LIMITED = "Limited"
-    EXHAUSTED = "Exhausted"
+# The same values as a customer's (SPEC §3): one set of enums for both.
+Operational = customer_status.Operational
+Cap = customer_status.CapStatus
+Budget = customer_status.BudgetStatus
 
 
 class Display(StrEnum):
