@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
 from juiced.leads.models import DuplicateRule, Lead, LeadFingerprint
@@ -96,10 +97,37 @@ def applicable_digests(
     return found
 
 
+# PostgreSQL: a fingerprint of the same rule and digest inside the rule's look-back window, for all rules at
+# once (the arrays run in parallel), as one fixed statement psycopg prepares; `check` false finds nothing.
+DUPLICATE_SQL = f"""
+    SELECT f."rule_id" FROM "{LeadFingerprint._meta.db_table}" f
+    JOIN unnest(CAST(%(rules)s AS bigint[]), CAST(%(digests)s AS text[]), CAST(%(since)s AS timestamptz[]))
+        AS d ("rule", "digest", "since")
+      ON f."rule_id" = d."rule" AND f."digest" = d."digest" AND f."created_at" >= d."since"
+    WHERE %(check)s
+    ORDER BY f."id" LIMIT 1"""
+
+
+def digest_params(digests: list[tuple[RuleSpec, str]], now: datetime, *, check: bool) -> dict[str, Any]:
+    """The parameters of DUPLICATE_SQL for these digests at `now`."""
+    return {
+        "rules": [rule.id for rule, _digest in digests],
+        "digests": [digest for _rule, digest in digests],
+        "since": [now - timedelta(days=rule.lookback_days) for rule, _digest in digests],
+        "check": check and bool(digests),
+    }
+
+
 def duplicate_rule_hit(*, digests: list[tuple[RuleSpec, str]], now: datetime) -> RuleSpec | None:
     """The first rule with a fingerprint inside its look-back window (one query), else None."""
     if not digests:
         return None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(DUPLICATE_SQL, digest_params(digests, now, check=True))
+            row = cursor.fetchone()
+        hit = row[0] if row else None
+        return next((rule for rule, _digest in digests if rule.id == hit), None) if hit is not None else None
     match = Q()
     for rule, digest in digests:
         match |= Q(rule_id=rule.id, digest=digest, created_at__gte=now - timedelta(days=rule.lookback_days))

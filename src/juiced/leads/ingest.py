@@ -18,15 +18,18 @@ import json
 import logging
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from juiced.leads import allocation, duplicates, geo, matching
+from juiced.core import rawsql
+from juiced.core.ids import new_public_id
+from juiced.leads import allocation, duplicates, geo, ingest_sql, matching
 from juiced.leads import fields as lead_fields
 from juiced.leads.models import (
     CategoryField,
@@ -254,7 +257,7 @@ def submission_record(
 ) -> Submission:
     """Write the one Submission row of a call (accepted when the reply is 2xx)."""
     accepted = 200 <= reply.status < 300
-    return Submission.objects.create(
+    submission = Submission(
         tenant_id=call.source.tenant_id,
         source=call.source,
         kind=call.kind,
@@ -269,6 +272,27 @@ def submission_record(
         ping=ping,
         latency_ms=round((time.perf_counter() - call.started) * 1000, 3),
     )
+    if not rawsql.available():
+        submission.save(force_insert=True)
+        return submission
+    submission.public_id = new_public_id("sub")
+    submission.created_at = timezone.now()
+    # In autocommit (a view, after the lead's commit) the one INSERT needs no transaction; inside a caller's
+    # transaction a savepoint keeps a failed write from breaking it.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        ingest_sql.submission_insert(submission)
+    return submission
+
+
+def _recorded(
+    call: Call, reply: Reply, reason: str, *, lead: Lead | None = None, ping: Ping | None = None
+) -> Reply:
+    """Record an accepted call after its work committed; a failure to record is logged, never undoes it."""
+    try:
+        submission_record(call=call, reply=reply, reason=reason, lead=lead, ping=ping)
+    except Exception:
+        logger.exception("Could not record the submission of source %s", call.source.public_id)
+    return reply
 
 
 def _stored_payload(decoded: Any, ok: bool, partner_id: str) -> dict[str, Any]:
@@ -481,20 +505,20 @@ def ping_submit(*, source: Source, body: bytes, partner_id: str = "", started: f
         # other ZIP answers "No match found" (its post will be forced to Audit).
         ping.message = TEST_PING_MESSAGES.get(accepted.zip_code, NO_MATCH)
         ping.price = TEST_PRICE if ping.message == MATCH_FOUND else 0
-        return _ping_finish(call, ping, [], reason=f"Test ping: {ping.message}")
+        return _ping_recorded(call, ping, [], reason=f"Test ping: {ping.message}")
     digests = duplicates.applicable_digests(
         accepted.schema.duplicate_rules, accepted.values, source_id=source.pk, pings=True
     )
     if duplicates.duplicate_rule_hit(digests=digests, now=now) is not None:
         ping.message = DUPLICATE
-        return _ping_finish(call, ping, [], reason="Duplicate of a recent lead")
+        return _ping_recorded(call, ping, [], reason="Duplicate of a recent lead")
     if accepted.lead_type_id is None:
-        return _ping_finish(call, ping, [], reason="No lead type matches (uncategorized)")
+        return _ping_recorded(call, ping, [], reason="No lead type matches (uncategorized)")
     try:
         with transaction.atomic():
             ping.save()
             offers = allocation.ping_quote(ping=ping, limit=accepted.settings.ping_max_offers)
-            return _ping_finish(call, ping, offers, reason="")
+            reply, reason = _ping_finish(call, ping, offers, reason="")
     except Exception:
         # The quote failed (a bug or the database): the ping is still valid and can be posted, it just
         # carries no offers. Saved afresh because the failed transaction took the first save with it.
@@ -502,10 +526,17 @@ def ping_submit(*, source: Source, body: bytes, partner_id: str = "", started: f
         ping.pk = None
         ping._state.adding = True
         ping.message = NO_MATCH
-        return _ping_finish(call, ping, [], reason="Quote failed (distribution error); no bids offered")
+        return _ping_recorded(call, ping, [], reason="Quote failed (distribution error); no bids offered")
+    return _recorded(call, reply, reason, ping=ping)
 
 
-def _ping_finish(call: Call, ping: Ping, offers: list[PingOffer], *, reason: str) -> Reply:
+def _ping_recorded(call: Call, ping: Ping, offers: list[PingOffer], *, reason: str) -> Reply:
+    """Save a ping that holds nothing (one statement, no transaction needed), then record the call."""
+    reply, reason = _ping_finish(call, ping, offers, reason=reason)
+    return _recorded(call, reply, reason, ping=ping)
+
+
+def _ping_finish(call: Call, ping: Ping, offers: list[PingOffer], *, reason: str) -> tuple[Reply, str]:
     source = call.source
     if offers:
         ping.message = MATCH_FOUND
@@ -515,13 +546,11 @@ def _ping_finish(call: Call, ping: Ping, offers: list[PingOffer], *, reason: str
             ping.price = vendor_price(source=source, lead_type_id=ping.lead_type_id, top_price=top)
         else:
             ping.price = top or 0
-    with transaction.atomic():
-        ping.save()
-        bids = _offer_bids(offers) if offers and source.kind == Source.Kind.INTERNAL else []
-        reply = _ping_reply(source, ping, bids)
-        reason = reason or f"{ping.message} ({len(offers)} bid{'s' if len(offers) != 1 else ''} held)"
-        submission_record(call=call, reply=reply, reason=reason, ping=ping)
-    return reply
+    ping.save()
+    bids = _offer_bids(offers) if offers and source.kind == Source.Kind.INTERNAL else []
+    reply = _ping_reply(source, ping, bids)
+    reason = reason or f"{ping.message} ({len(offers)} bid{'s' if len(offers) != 1 else ''} held)"
+    return reply, reason
 
 
 # --- leads ------------------------------------------------------------------------------------------------
@@ -590,6 +619,7 @@ class Intake:
     held: list[PingOffer]
     digests: list[tuple[duplicates.RuleSpec, str]] = field(default_factory=list)
     duplicate_check: str = ""
+    payout: int = 0
 
 
 def _new_lead(intake: Intake, *, status: str) -> Lead:
@@ -613,23 +643,56 @@ def _new_lead(intake: Intake, *, status: str) -> Lead:
     return lead
 
 
-def _status_changes(lead: Lead, steps: list[tuple[str, str]]) -> None:
-    """Write the lead's first status changes: received → processing, then each (status, reason)."""
+def _lead_store(
+    intake: Intake, *, status: str, reason: str = "", events: list[dict[str, Any]] | None, check: bool
+) -> Lead | int:
+    """Write a new lead with its first status changes (received → processing, then `status` when it is not
+    Processing), its fingerprints and, given `events`, its flow log — one statement on PostgreSQL. With
+    `check`, a duplicate found first is answered by its rule id and nothing is written."""
+    now = timezone.now()
+    lead = _new_lead(intake, status=status)
+    lead.payout = intake.payout
     received = f"Received from source {lead.source.name}"
-    rows = [
+    steps = [("", LeadStatus.PROCESSING, received)]
+    if status != LeadStatus.PROCESSING:
+        steps.append((LeadStatus.PROCESSING, status, reason))
+    if rawsql.available():
+        lead.public_id = new_public_id("lead")
+        lead.created_at = lead.updated_at = now
+        lead_id, hit = ingest_sql.lead_write(
+            lead=lead, steps=steps, digests=intake.digests, events=events, check=check
+        )
+        if lead_id is None:
+            return hit
+        lead.pk = lead_id
+        lead._state.adding = False
+        lead._state.db = "default"
+        return lead
+    if check:
+        rule = duplicates.duplicate_rule_hit(digests=intake.digests, now=now)
+        if rule is not None:
+            return rule.id
+    lead.save(force_insert=True)
+    LeadStatusChange.objects.bulk_create(
         LeadStatusChange(
-            tenant_id=lead.tenant_id, lead=lead, to_status=LeadStatus.PROCESSING, reason=received
+            tenant_id=lead.tenant_id, lead=lead, from_status=before, to_status=after, reason=why[:300]
         )
-    ]
-    previous = LeadStatus.PROCESSING
-    for status, reason in steps:
-        rows.append(
-            LeadStatusChange(
-                tenant_id=lead.tenant_id, lead=lead, from_status=previous, to_status=status, reason=reason
-            )
+        for before, after, why in steps
+    )
+    duplicates.fingerprints_store(lead=lead, digests=intake.digests, now=now)
+    if events is not None:
+        DistributionLog.objects.create(
+            tenant_id=lead.tenant_id, lead=lead, run=1, outcome=status, events=events
         )
-        previous = status
-    LeadStatusChange.objects.bulk_create(rows)
+    return lead
+
+
+class _Duplicate(Exception):
+    """The lead's statement found a duplicate (and wrote nothing)."""
+
+    def __init__(self, rule_id: int) -> None:
+        super().__init__(rule_id)
+        self.rule_id = rule_id
 
 
 def _claim_ping(ping: Ping | None) -> None:
@@ -682,34 +745,30 @@ def lead_submit(*, source: Source, body: bytes, partner_id: str = "", started: f
             reason = "Test lead: forced to Audit, never distributed"
         payout = TEST_PRICE if status == LeadStatus.ASSIGNED else 0
         return _lead_final(intake, status=status, reason=reason, payout=payout)
-    digests = duplicates.applicable_digests(
+    intake.digests = duplicates.applicable_digests(
         accepted.schema.duplicate_rules, accepted.values, source_id=source.pk
     )
-    intake.digests = digests
-    rule = duplicates.duplicate_rule_hit(digests=digests, now=now)
-    if rule is not None:
-        reason = f"Duplicate of a lead within {rule.lookback_days} days on {', '.join(rule.fields)}"
-        intake.duplicate_check = f"{reason} (rule {rule.public_id})."
-        return _lead_final(intake, status=LeadStatus.DUPLICATE, reason=reason)
-    intake.duplicate_check = (
-        f"Not a duplicate ({len(digests)} rule{'s' if len(digests) != 1 else ''} checked)."
-    )
     if lead_type_id is None:
+        rule = duplicates.duplicate_rule_hit(digests=intake.digests, now=now)
+        if rule is not None:
+            return _lead_duplicate(intake, rule)
+        _not_duplicate(intake)
         return _lead_final(intake, status=LeadStatus.UNCATEGORIZED, reason="No lead type matches")
     try:
+        # The duplicate check, the lead, its status change and its fingerprints are one statement; the
+        # engine then sells it in this same transaction. The call is recorded once this has committed.
         with transaction.atomic():
-            lead = _new_lead(intake, status=LeadStatus.PROCESSING)
-            lead.save()
-            _status_changes(lead, [])
-            duplicates.fingerprints_store(lead=lead, digests=digests, now=now)
+            lead = _lead_store(intake, status=LeadStatus.PROCESSING, events=None, check=True)
+            if not isinstance(lead, Lead):
+                raise _Duplicate(lead)
+            _not_duplicate(intake)
             _claim_ping(ping)
             result = allocation.lead_allocate(lead=lead, offer=offer, prior_events=_intake_events(intake))
             lead.status = result.status
             price = result.payout if source.kind == Source.Kind.VENDOR else result.price
             reply = _lead_reply(lead, price)
-            reason = f"Lead {API_STATUS.get(result.status, result.status)}"
-            submission_record(call=call, reply=reply, reason=reason, lead=lead, ping=ping)
-            return reply
+    except _Duplicate as found:
+        return _lead_duplicate(intake, next(r for r, _d in intake.digests if r.id == found.rule_id))
     except _PingTaken:
         return _reject(call, Reply(422, {"error": PING_NOT_FOUND}), "Ping already posted")
     except Exception as error:
@@ -718,28 +777,35 @@ def lead_submit(*, source: Source, body: bytes, partner_id: str = "", started: f
         logger.exception("Allocation failed for a lead of source %s", source.public_id)
         reason = f"Distribution error: {type(error).__name__}: {error}"[:300]
         return _lead_final(intake, status=LeadStatus.DISTRIBUTION_ERROR, reason=reason)
+    reason = f"Lead {API_STATUS.get(result.status, result.status)}"
+    return _recorded(call, reply, reason, lead=lead, ping=ping)
+
+
+def _not_duplicate(intake: Intake) -> None:
+    count = len(intake.digests)
+    intake.duplicate_check = f"Not a duplicate ({count} rule{'s' if count != 1 else ''} checked)."
+
+
+def _lead_duplicate(intake: Intake, rule: duplicates.RuleSpec) -> Reply:
+    reason = f"Duplicate of a lead within {rule.lookback_days} days on {', '.join(rule.fields)}"
+    intake.duplicate_check = f"{reason} (rule {rule.public_id})."
+    return _lead_final(intake, status=LeadStatus.DUPLICATE, reason=reason)
 
 
 def _lead_final(intake: Intake, *, status: str, reason: str, payout: int = 0) -> Reply:
     """Save a lead that is not auctioned (duplicate, uncategorized, test, distribution error) in one go."""
     call, ping = intake.call, intake.ping
+    intake.payout = payout
     try:
         with transaction.atomic():
-            lead = _new_lead(intake, status=status)
-            lead.payout = payout
-            lead.save()
-            _status_changes(lead, [(status, reason)])
-            duplicates.fingerprints_store(lead=lead, digests=intake.digests, now=timezone.now())
             events = [*_intake_events(intake), flow_event("outcome", reason + ".", status=status)]
-            DistributionLog.objects.create(
-                tenant_id=lead.tenant_id, lead=lead, run=1, outcome=status, events=events
-            )
+            lead = _lead_store(intake, status=status, reason=reason, events=events, check=False)
+            assert isinstance(lead, Lead)
             _claim_ping(ping)
             if intake.held and status != LeadStatus.DISTRIBUTION_ERROR:
                 allocation.ping_release(ping=ping, reason=f"Ping hold released: lead {status}")
             _side_effects_enqueue(lead)
             reply = _lead_reply(lead, payout)
-            submission_record(call=call, reply=reply, reason=reason, lead=lead, ping=ping)
     except _PingTaken:
         return _reject(call, Reply(422, {"error": PING_NOT_FOUND}), "Ping already posted")
     if intake.held and ping is not None and status == LeadStatus.DISTRIBUTION_ERROR:
@@ -747,4 +813,4 @@ def _lead_final(intake: Intake, *, status: str, reason: str, payout: int = 0) ->
             allocation.ping_release(ping=ping, reason="Ping hold released: distribution error")
         except Exception:
             logger.exception("Could not release the holds of ping %s", ping.uuid)
-    return reply
+    return _recorded(call, reply, reason, lead=lead, ping=ping)
