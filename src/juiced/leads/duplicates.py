@@ -17,6 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -97,25 +98,33 @@ def applicable_digests(
     return found
 
 
-# PostgreSQL: a fingerprint of the same rule and digest inside the rule's look-back window, for all rules at
-# once (the arrays run in parallel), as one fixed statement psycopg prepares; `check` false finds nothing.
-DUPLICATE_SQL = f"""
+@cache
+def duplicate_sql(count: int) -> str:
+    """PostgreSQL: a fingerprint of one of `count` (rule, digest) pairs inside the rule's window, as fixed
+    text psycopg prepares. The pairs are a VALUES list, not arrays, so the planner knows how many there are
+    and keeps one generic plan (no planning per call); `check` false finds nothing."""
+    if count == 0:
+        return 'SELECT CAST(NULL AS bigint) AS "rule_id" WHERE false'
+    pairs = ", ".join(
+        f"(CAST(%(rule{i})s AS bigint), CAST(%(digest{i})s AS text), CAST(%(since{i})s AS timestamptz))"
+        for i in range(count)
+    )
+    return f"""
     SELECT f."rule_id" FROM "{LeadFingerprint._meta.db_table}" f
-    JOIN unnest(CAST(%(rules)s AS bigint[]), CAST(%(digests)s AS text[]), CAST(%(since)s AS timestamptz[]))
-        AS d ("rule", "digest", "since")
+    JOIN (VALUES {pairs}) AS d ("rule", "digest", "since")
       ON f."rule_id" = d."rule" AND f."digest" = d."digest" AND f."created_at" >= d."since"
     WHERE %(check)s
     ORDER BY f."id" LIMIT 1"""
 
 
 def digest_params(digests: list[tuple[RuleSpec, str]], now: datetime, *, check: bool) -> dict[str, Any]:
-    """The parameters of DUPLICATE_SQL for these digests at `now`."""
-    return {
-        "rules": [rule.id for rule, _digest in digests],
-        "digests": [digest for _rule, digest in digests],
-        "since": [now - timedelta(days=rule.lookback_days) for rule, _digest in digests],
-        "check": check and bool(digests),
-    }
+    """The parameters of duplicate_sql(len(digests)) for these digests at `now`."""
+    params: dict[str, Any] = {"check": check}
+    for i, (rule, digest) in enumerate(digests):
+        params[f"rule{i}"] = rule.id
+        params[f"digest{i}"] = digest
+        params[f"since{i}"] = now - timedelta(days=rule.lookback_days)
+    return params
 
 
 def duplicate_rule_hit(*, digests: list[tuple[RuleSpec, str]], now: datetime) -> RuleSpec | None:
@@ -124,7 +133,7 @@ def duplicate_rule_hit(*, digests: list[tuple[RuleSpec, str]], now: datetime) ->
         return None
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(DUPLICATE_SQL, digest_params(digests, now, check=True))
+            cursor.execute(duplicate_sql(len(digests)), digest_params(digests, now, check=True))
             row = cursor.fetchone()
         hit = row[0] if row else None
         return next((rule for rule, _digest in digests if rule.id == hit), None) if hit is not None else None

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 
-from juiced.leads.duplicates import DUPLICATE_SQL, RuleSpec, digest_params
+from juiced.leads.duplicates import RuleSpec, digest_params, duplicate_sql
 from juiced.leads.models import DistributionLog, Lead, LeadFingerprint, LeadStatusChange, Submission
 
 
@@ -42,10 +42,18 @@ def _params(model: type[Model], instance: Model) -> dict[str, Any]:
 
 
 @cache
-def _lead_sql() -> str:
+def _lead_sql(steps: int, prints: int, log: bool) -> str:
+    """The statement for a lead with `steps` status changes, `prints` fingerprints and maybe a log row.
+
+    Rows go in as VALUES lists of fixed length (one text per shape, a handful in all), so PostgreSQL plans
+    each shape once and reuses the generic plan."""
     names, values = _insert_parts(Lead)
-    return f"""
-WITH dup AS ({DUPLICATE_SQL}
+    changes = ", ".join(
+        f"({i}, CAST(%(from{i})s AS text), CAST(%(to{i})s AS text), CAST(%(reason{i})s AS text))"
+        for i in range(steps)
+    )
+    sql = f"""
+WITH dup AS ({duplicate_sql(prints)}
 ), lead AS (
     INSERT INTO {_table(Lead)} ({names})
     SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM dup)
@@ -55,19 +63,22 @@ WITH dup AS ({DUPLICATE_SQL}
         "actor_id", "actor_label", "created_at")
     SELECT lead."tenant_id", lead."id", s."from_status", s."to_status", s."reason", NULL, 'System',
         %(created_at)s
-    FROM lead, unnest(CAST(%(from_statuses)s AS text[]), CAST(%(to_statuses)s AS text[]),
-        CAST(%(reasons)s AS text[])) WITH ORDINALITY AS s ("from_status", "to_status", "reason", "n")
+    FROM lead, (VALUES {changes}) AS s ("n", "from_status", "to_status", "reason")
     ORDER BY s."n"
-), prints AS (
+)"""
+    if prints:
+        rows = ", ".join(f"(CAST(%(rule{i})s AS bigint), CAST(%(digest{i})s AS text))" for i in range(prints))
+        sql += f""", prints AS (
     INSERT INTO {_table(LeadFingerprint)} ("tenant_id", "rule_id", "digest", "lead_id", "created_at")
     SELECT lead."tenant_id", d."rule", d."digest", lead."id", %(created_at)s
-    FROM lead, unnest(CAST(%(rules)s AS bigint[]), CAST(%(digests)s AS text[])) AS d ("rule", "digest")
-), log AS (
+    FROM lead, (VALUES {rows}) AS d ("rule", "digest")
+)"""
+    if log:
+        sql += f""", log AS (
     INSERT INTO {_table(DistributionLog)} ("tenant_id", "lead_id", "run", "outcome", "events", "created_at")
-    SELECT lead."tenant_id", lead."id", 1, lead."status", CAST(%(events)s AS jsonb), %(created_at)s
-    FROM lead WHERE CAST(%(events)s AS jsonb) IS NOT NULL
-)
-SELECT (SELECT "id" FROM lead), (SELECT "rule_id" FROM dup)"""
+    SELECT lead."tenant_id", lead."id", 1, lead."status", CAST(%(events)s AS jsonb), %(created_at)s FROM lead
+)"""
+    return sql + ' SELECT (SELECT "id" FROM lead), (SELECT "rule_id" FROM dup)'
 
 
 def lead_write(
@@ -80,13 +91,13 @@ def lead_write(
 ) -> tuple[int | None, int | None]:
     """(new lead id, None) — or (None, id of the duplicate rule hit) when `check` finds a duplicate."""
     params = _params(Lead, lead)
-    params.update(digest_params(digests, lead.created_at, check=check))
-    params["from_statuses"] = [step[0] for step in steps]
-    params["to_statuses"] = [step[1] for step in steps]
-    params["reasons"] = [step[2][:300] for step in steps]
-    params["events"] = None if events is None else json.dumps(events)
+    params.update(digest_params(digests, lead.created_at, check=check and bool(digests)))
+    for i, (before, after, reason) in enumerate(steps):
+        params[f"from{i}"], params[f"to{i}"], params[f"reason{i}"] = before, after, reason[:300]
+    if events is not None:
+        params["events"] = json.dumps(events)
     with connection.cursor() as cursor:
-        cursor.execute(_lead_sql(), params)
+        cursor.execute(_lead_sql(len(steps), len(digests), events is not None), params)
         return cursor.fetchone()
 
 
