@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from juiced.core.errors import InvalidState
-from juiced.leads.allocation import lead_allocate, lead_reprocess, tier_terms
+from juiced.leads.allocation import auction_candidates, lead_allocate, lead_reprocess, tier_terms
 from juiced.leads.models import (
     Bid,
     DistributionLog,
@@ -55,7 +55,9 @@ def make_lead(market):
 
 def auction_rows(lead: Lead) -> list[dict]:
     log = DistributionLog.objects.get(lead=lead)
-    return next(event for event in log.events if event["stage"] == "auction")["candidates"]
+    return auction_candidates(
+        next(event for event in log.events if event["stage"] == "auction")["candidates"]
+    )
 
 
 def test_highest_bid_wins_and_pays_its_bid(market, make_lead, make_customer, make_bid, fund):

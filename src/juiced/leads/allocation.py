@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -87,8 +88,7 @@ def tier_terms(customer_ids: Iterable[int]) -> dict[int, TierTerms]:
 # --- loading --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Offered:
+class Offered(NamedTuple):
     """One loaded candidate: the auction's plain values plus what the flow log and the writes need."""
 
     candidate: Candidate
@@ -97,15 +97,13 @@ class Offered:
     customer_name: str
     wallet_id: int | None
     scope: str
-    customer_limits: dict[str, dict[str, int | None]]  # "cap"/"budget" → period → limit
-    bid_limits: dict[str, dict[str, int | None]]
+    # The six limits (daily/weekly/monthly cap, then budget), or None when none is set (the usual case).
+    customer_limits: tuple[int | None, ...] | None
+    bid_limits: tuple[int | None, ...] | None
 
     @property
     def limited(self) -> bool:
-        return any(
-            value for limits in (self.customer_limits, self.bid_limits) for group in limits.values()
-            for value in group.values()
-        )  # fmt: skip
+        return self.customer_limits is not None or self.bid_limits is not None
 
 
 @dataclass(frozen=True)
@@ -151,27 +149,70 @@ def load_terms(*, source_id: int, lead_type_id: int | None) -> Terms:
 
 
 _LIMIT_COLUMNS = tuple(f"{period}_{kind}" for kind in ("cap", "budget") for period in LIMIT_PERIODS)
+# The loader's exclusion codes (computed in SQL, in this order of precedence).
+_EXCLUSIONS = (None, INELIGIBLE_CUSTOMER, PAUSED, OUT_OF_SCOPE)
 
 
-def _candidates_sql() -> str:
+def _limits_text(alias: str) -> str:
+    """NULL when none of the six limits is set, else their values as "d,w,m,d,w,m" text (blank = none)."""
+    columns = [f'{alias}."{column}"' for column in _LIMIT_COLUMNS]
+    text = " || ',' || ".join(f"COALESCE(CAST({column} AS TEXT), '')" for column in columns)
+    return f"CASE WHEN COALESCE({', '.join(columns)}) IS NULL THEN NULL ELSE {text} END"
+
+
+def _parse_limits(text: str | None) -> tuple[int | None, ...] | None:
+    """_limits_text's value as six limits, or None when none is set (0 counts as no limit)."""
+    if not text:
+        return None
+    values = tuple(int(value) if value else None for value in text.split(","))
+    return values if any(values) else None
+
+
+@lru_cache(maxsize=16)
+def _candidates_sql(*, vendor: str, bid_limits: bool, county_mode: str, spellings: int) -> str:
+    """The candidate query. `county_mode`: "none" (the lead has no county: no county bid matches),
+    "exact" (county bids whose county is one of `spellings` given names) or "loose" (every county bid
+    of the state; the caller compares county keys). The lead type's pricing (a row per scope) is read
+    once, not once per bid; limits come as one text column each, NULL in the usual case."""
     from juiced.customers.models import Customer
     from juiced.leads.models import LeadTypePricing
 
-    bid_limits = ", ".join(f'b."{column}"' for column in _LIMIT_COLUMNS)
-    customer_limits = ", ".join(f'c."{column}"' for column in _LIMIT_COLUMNS)
+    if county_mode == "none":
+        county = 'b."scope" = %s'
+    elif county_mode == "exact":
+        county = f'b."scope" = %s OR (b."scope" = %s AND b."county" IN ({", ".join(["%s"] * spellings)}))'
+    else:
+        county = 'b."scope" IN (%s, %s)'
+    materialized = "MATERIALIZED " if vendor == "postgresql" else ""
     return f"""
-    SELECT b."id", b."public_id", b."customer_id", b."scope", b."county", b."amount", b."is_paused",
-        b."last_won_at", c."public_id", c."name", c."is_paused", c."archived_at", c."can_access_bidding",
-        w."id", w."balance", w."held", p."enabled", p."fixed_price", p."minimum", p."maximum", p."step",
-        {bid_limits}, {customer_limits}
+    WITH p AS {materialized}(
+        SELECT "scope", "enabled", "fixed_price", "minimum", "maximum", "step"
+        FROM {_table(LeadTypePricing)} WHERE "lead_type_id" = %s
+    )
+    SELECT b."id", b."public_id", b."customer_id", b."scope", b."county", b."amount", b."last_won_at",
+        c."public_id", c."name",
+        CASE WHEN c."is_paused" OR c."archived_at" IS NOT NULL OR NOT c."can_access_bidding" THEN 1
+            WHEN b."is_paused" THEN 2 WHEN p."enabled" THEN 0 ELSE 3 END,
+        w."id", COALESCE(w."balance", 0) - COALESCE(w."held", 0),
+        p."fixed_price", p."minimum", p."maximum", p."step",
+        {_limits_text("c")}, {_limits_text("b") if bid_limits else "NULL"}
     FROM {_table(Bid)} b
     JOIN {_table(Customer)} c ON c."id" = b."customer_id"
     LEFT JOIN {_table(Wallet)} w ON w."customer_id" = b."customer_id"
-    LEFT JOIN {_table(LeadTypePricing)} p ON p."lead_type_id" = b."lead_type_id" AND p."scope" = b."scope"
+    LEFT JOIN p ON p."scope" = b."scope"
     WHERE b."tenant_id" = %s AND b."lead_type_id" = %s AND b."archived_at" IS NULL
-        AND (b."scope" = %s OR (b."state" = %s AND b."scope" IN (%s, %s)))
+        AND (b."scope" = %s OR (b."state" = %s AND ({county})))
     ORDER BY b."id"
     """
+
+
+@lru_cache(maxsize=4096)
+def _county_spellings(state: str, county: str) -> tuple[str, ...] | None:
+    """The bid county names (geo's spelling, as bids store them) that match a lead's county, the lead's own
+    spelling included; None when geo does not know the county (then county keys are compared)."""
+    key = geo.county_key(county)
+    names = [name for name in geo.counties_by_state().get(state, []) if geo.county_key(name) == key]
+    return tuple(dict.fromkeys([county, *names])) if names else None
 
 
 def _epoch(value: Any) -> float | None:
@@ -184,64 +225,74 @@ def _epoch(value: Any) -> float | None:
     return value.timestamp()
 
 
-def _limits(values: Sequence[Any]) -> dict[str, dict[str, int | None]]:
-    count = len(LIMIT_PERIODS)
-    return {
-        "cap": dict(zip(LIMIT_PERIODS, values[:count], strict=True)),
-        "budget": dict(zip(LIMIT_PERIODS, values[count:], strict=True)),
-    }
+def _limit_dict(values: tuple[int | None, ...] | None, kind: str) -> dict[str, int | None]:
+    """period → limit for "cap" or "budget" out of a six-limit tuple (empty when there are no limits)."""
+    if values is None:
+        return {}
+    offset = 0 if kind == "cap" else len(LIMIT_PERIODS)
+    return dict(zip(LIMIT_PERIODS, values[offset : offset + len(LIMIT_PERIODS)], strict=True))
 
 
 def load_candidates(
     *, tenant_id: int, lead_type_id: int, state: str, county: str, bid_limits_enabled: bool, now: datetime
 ) -> list[Offered]:
     """Every live bid on the lead type whose scope covers the location, as candidates (1–2 queries)."""
+    spellings = _county_spellings(state, county) if county and state else ()
+    mode = "none" if not county else "exact" if spellings else "loose"
+    params: list[Any] = [lead_type_id, tenant_id, lead_type_id, Scope.NATIONWIDE, state or "", Scope.STATE]
+    if mode == "exact":
+        params += [Scope.COUNTY, *spellings]  # type: ignore[misc]
+    elif mode == "loose":
+        params.append(Scope.COUNTY)
+    sql = _candidates_sql(
+        vendor=connection.vendor,
+        bid_limits=bid_limits_enabled,
+        county_mode=mode,
+        spellings=len(spellings or ()),
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            _candidates_sql(),
-            [tenant_id, lead_type_id, Scope.NATIONWIDE, state or "", Scope.STATE, Scope.COUNTY],
-        )
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    lead_county = geo.county_key(county) if county else ""
-    terms = tier_terms({row[2] for row in rows}) if rows else {}
+    if not rows:
+        return []
+    lead_key = geo.county_key(county) if mode == "loose" else ""
+    terms = tier_terms({row[2] for row in rows})
+    grids: dict[tuple[Any, ...], Grid] = {}
     offered: list[Offered] = []
-    width = len(_LIMIT_COLUMNS)
+    county_scope, zero, exclusions = Scope.COUNTY, Decimal(0), _EXCLUSIONS
     for row in rows:
-        (bid_id, bid_public_id, customer_id, scope, bid_county, amount, bid_paused, last_won_at,
-         customer_public_id, customer_name, customer_paused, customer_archived, can_bid,
-         wallet_id, balance, held, enabled, fixed, minimum, maximum, step) = row[:21]  # fmt: skip
-        if scope == Scope.COUNTY and (not lead_county or geo.county_key(bid_county) != lead_county):
+        (bid_id, bid_public_id, customer_id, scope, bid_county, amount, last_won_at, customer_public_id,
+         customer_name, excluded, wallet_id, available, fixed, minimum, maximum, step,
+         customer_limits, bid_limits) = row  # fmt: skip
+        if lead_key and scope == county_scope and geo.county_key(bid_county) != lead_key:
             continue
-        exclusion = None
-        if customer_paused or customer_archived is not None or not can_bid:
-            exclusion = INELIGIBLE_CUSTOMER
-        elif bid_paused:
-            exclusion = PAUSED
-        elif not enabled:
-            exclusion = OUT_OF_SCOPE
-        tier = terms.get(customer_id, NO_TERMS)
-        grid = Grid(minimum=int(minimum or 1), step=int(step or 1), maximum=maximum, fixed=bool(fixed))
-        bid_limits = _limits(row[21 : 21 + width]) if bid_limits_enabled else _limits([None] * width)
+        grid_key = (minimum, step, maximum, fixed)
+        grid = grids.get(grid_key)
+        if grid is None:
+            grid = grids[grid_key] = Grid(int(minimum or 1), int(step or 1), maximum, bool(fixed))
+        tier = terms.get(customer_id) if terms else None
         offered.append(
             Offered(
-                candidate=Candidate(
-                    bid_id=bid_id,
-                    customer_id=customer_id,
-                    amount=int(amount),
-                    grid=grid,
-                    available=int((balance or 0) - (held or 0)),
-                    penalty_pct=tier.penalty_pct,
-                    discount_pct=tier.discount_pct,
-                    last_won_at=_epoch(last_won_at),
-                    exclusion=exclusion,
+                Candidate(
+                    bid_id,
+                    customer_id,
+                    amount,
+                    grid,
+                    available,
+                    tier.penalty_pct if tier else zero,
+                    tier.discount_pct if tier else zero,
+                    None if last_won_at is None else _epoch(last_won_at),
+                    None,
+                    None,
+                    exclusions[excluded],
                 ),
-                bid_public_id=bid_public_id,
-                customer_public_id=customer_public_id,
-                customer_name=customer_name,
-                wallet_id=wallet_id,
-                scope=scope,
-                customer_limits=_limits(row[21 + width : 21 + 2 * width]),
-                bid_limits=bid_limits,
+                bid_public_id,
+                customer_public_id,
+                customer_name,
+                wallet_id,
+                scope,
+                None if customer_limits is None else _parse_limits(customer_limits),
+                None if bid_limits is None else _parse_limits(bid_limits),
             )
         )
     return with_usage(offered, now=now)
@@ -264,7 +315,7 @@ def with_usage(offered: list[Offered], *, now: datetime) -> list[Offered]:
         for o in limited
     }
     return [
-        replace(o, candidate=replace(o.candidate, cap_left=headroom[o.candidate.bid_id][0],
+        o._replace(candidate=replace(o.candidate, cap_left=headroom[o.candidate.bid_id][0],
                                      budget_left=headroom[o.candidate.bid_id][1]))
         if o.candidate.bid_id in headroom else o
         for o in offered
@@ -277,13 +328,14 @@ def _tightest(*values: int | None) -> int | None:
 
 
 def _headroom(offered: Offered, customer_used: dict, bid_used: dict) -> tuple[int | None, int | None]:
+    customer, bid = offered.customer_limits, offered.bid_limits
     cap = _tightest(
-        usage.limit_left(offered.customer_limits["cap"], customer_used, kind="cap"),
-        usage.limit_left(offered.bid_limits["cap"], bid_used, kind="cap"),
+        usage.limit_left(_limit_dict(customer, "cap"), customer_used, kind="cap"),
+        usage.limit_left(_limit_dict(bid, "cap"), bid_used, kind="cap"),
     )
     budget = _tightest(
-        usage.limit_left(offered.customer_limits["budget"], customer_used, kind="budget"),
-        usage.limit_left(offered.bid_limits["budget"], bid_used, kind="budget"),
+        usage.limit_left(_limit_dict(customer, "budget"), customer_used, kind="budget"),
+        usage.limit_left(_limit_dict(bid, "budget"), bid_used, kind="budget"),
     )
     return cap, budget
 
@@ -303,34 +355,134 @@ def _decimal_text(value: Decimal) -> str:
     return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+# The auction stage stores its candidates as a table: {"columns": AUCTION_COLUMNS, "rows": [[…], …]}, one
+# row per bid, so a run with a thousand bids stays small. `effective` is null when it equals `competing`
+# (no penalty), else the exact decimal as text; `rank` is null for an excluded bid; `reason` is a short
+# code (REASON_CODES) or null. The bid's customer and scope are not repeated: a bid never changes either,
+# so the reader (auction_candidates) looks them up by the bid's public id.
+AUCTION_COLUMNS = ("bid", "amount", "available", "competing", "effective", "rank", "reason")
+REASON_CODES = {
+    INELIGIBLE_CUSTOMER: "ineligible",
+    PAUSED: "paused",
+    OUT_OF_SCOPE: "scope",
+    auction.CAPPED: "capped",
+    auction.OVER_BUDGET: "budget",
+    auction.UNDERFUNDED: "funds",
+    auction.BELOW_MINIMUM: "minimum",
+    auction.OUTRANKED_BY_OWN_BID: "own_bid",
+}
+REASON_TEXTS = {code: text for text, code in REASON_CODES.items()}
+
+
 def auction_event(offered: list[Offered], decision: Decision, *, smart_pricing: bool) -> dict[str, Any]:
     """The auction stage: every candidate with its amount, competing and effective bid, and outcome."""
-    by_bid = {o.candidate.bid_id: o for o in offered}
+    public_ids = {o.candidate.bid_id: o.bid_public_id for o in offered}
+    codes = REASON_CODES
     rows = []
+    competed = 0
     for entry in decision.ranked:
-        o = by_bid[entry.candidate.bid_id]
+        candidate = entry.candidate
+        effective = entry.effective
+        reason = entry.reason
+        if reason is None:
+            competed += 1
         rows.append(
-            {
-                "bid": o.bid_public_id,
-                "customer": o.customer_public_id,
-                "customer_name": o.customer_name,
-                "scope": o.scope,
-                "amount": entry.candidate.amount,
-                "available": entry.candidate.available,
-                "competing": entry.competing,
-                "effective": _decimal_text(entry.effective),
-                "outcome": "ranked" if entry.rank is not None else "excluded",
-                "rank": entry.rank,
-                "reason": entry.reason or "",
-            }
+            [
+                public_ids[candidate.bid_id],
+                candidate.amount,
+                candidate.available,
+                entry.competing,
+                None if effective == entry.competing else str(effective),
+                entry.rank,
+                None if reason is None else codes.get(reason, reason),
+            ]
         )
-    competed = sum(1 for entry in decision.ranked if entry.rank is not None)
     return _event(
         "auction",
         f"{len(rows)} bid(s) considered, {competed} competed.",
         smart_pricing=smart_pricing,
-        candidates=rows,
+        candidates={"columns": list(AUCTION_COLUMNS), "rows": rows},
     )
+
+
+def auction_candidates(value: Any, *, tenant_id: int | None = None) -> list[dict[str, Any]]:
+    """An auction stage's candidates as one dict per bid (bid, customer, customer_name, scope, amount,
+    available, competing, effective as 2-decimal text, outcome, rank, reason), from the compact table
+    (customers and scopes looked up by bid, in one query, within `tenant_id` when given) or from the
+    older list of dicts."""
+    if isinstance(value, list):
+        return [row for row in value if isinstance(row, dict)]
+    rows = _raw_rows(value)
+    bids = Bid.objects.filter(public_id__in={str(row.get("bid", "")) for row in rows})
+    if tenant_id is not None:
+        bids = bids.filter(tenant_id=tenant_id)
+    owners = {
+        public_id: (customer, name, scope)
+        for public_id, customer, name, scope in bids.values_list(
+            "public_id", "customer__public_id", "customer__name", "scope"
+        )
+    } if rows else {}  # fmt: skip
+    result = []
+    for raw in rows:
+        competing = raw.get("competing") or 0
+        effective = raw.get("effective")
+        rank = raw.get("rank")
+        code = raw.get("reason")
+        customer, name, scope = owners.get(str(raw.get("bid", "")), ("", "", ""))
+        result.append(
+            {
+                "bid": raw.get("bid", ""),
+                "customer": raw.get("customer", customer),
+                "customer_name": raw.get("customer_name", name),
+                "scope": raw.get("scope", scope),
+                "amount": raw.get("amount"),
+                "available": raw.get("available"),
+                "competing": competing,
+                "effective": f"{competing}.00"
+                if effective is None
+                else _decimal_text(Decimal(str(effective))),
+                "outcome": "ranked" if rank is not None else "excluded",
+                "rank": rank,
+                "reason": REASON_TEXTS.get(code, code) if code else "",
+            }
+        )
+    return result
+
+
+def losing_bids(events: Any) -> tuple[list[str], list[str]]:
+    """(outbid, matched) bid public ids of a sold run's flow log: the bids that competed and ranked below
+    the winner on a lower effective bid, and those tied with it that lost the round robin."""
+    if not isinstance(events, list) or not any(
+        isinstance(e, dict) and e.get("stage") == "assigned" for e in events
+    ):
+        return [], []
+    stage = next((e for e in reversed(events) if isinstance(e, dict) and e.get("stage") == "auction"), None)
+    if stage is None:
+        return [], []
+    ranked = []
+    for row in _raw_rows(stage.get("candidates")):
+        if row.get("rank") is None:
+            continue
+        effective = row.get("effective")
+        exact = Decimal(row.get("competing") or 0) if effective is None else Decimal(str(effective))
+        ranked.append((row["rank"], exact, str(row.get("bid", ""))))
+    top = next((effective for rank, effective, _bid in ranked if rank == 1), None)
+    outbid, matched = [], []
+    for rank, effective, bid in sorted(ranked):
+        if rank == 1 or top is None:
+            continue
+        (matched if effective == top else outbid).append(bid)
+    return outbid, matched
+
+
+def _raw_rows(value: Any) -> list[dict[str, Any]]:
+    """Candidate rows with their stored values (effective null = the competing amount), either form."""
+    if isinstance(value, list):
+        return [row for row in value if isinstance(row, dict)]
+    if isinstance(value, dict):
+        columns = value.get("columns") or []
+        return [dict(zip(columns, row, strict=False)) for row in value.get("rows") or []]
+    return []
 
 
 # --- payout ---------------------------------------------------------------------------------------------
@@ -569,35 +721,10 @@ class _Retry(Exception):
         self.note = note
 
 
-@dataclass
-class _Plan:
-    """What allocation hands to the side-effect job besides the lead."""
-
-    outbid_bids: list[int] = field(default_factory=list)
-    matched_bids: list[int] = field(default_factory=list)
-    available_before: int | None = None
-    available_after: int | None = None
-
-
-def _losers(decision: Decision) -> _Plan:
-    plan = _Plan()
-    if decision.winner is None:
-        return plan
-    top = next(entry for entry in decision.ranked if entry.rank == 1)
-    for entry in decision.ranked:
-        if entry.rank is None or entry.rank == 1:
-            continue
-        if entry.effective == top.effective:
-            plan.matched_bids.append(entry.candidate.bid_id)
-        else:
-            plan.outbid_bids.append(entry.candidate.bid_id)
-    return plan
-
-
 def _fresh(offered: Offered, wallet: Wallet, *, now: datetime) -> Offered:
     """The candidate with funds and headroom re-read under the wallet lock."""
     candidate = replace(offered.candidate, available=wallet.balance - wallet.held)
-    fresh = replace(offered, candidate=candidate)
+    fresh = offered._replace(candidate=candidate)
     if offered.limited:
         fresh = with_usage([fresh], now=now)[0]
     return fresh
@@ -703,11 +830,11 @@ def _settle(
 ) -> AllocationResult:
     """The one transaction: lock, re-check, charge, count, assign, log (or mark unassigned)."""
     events = [*events, auction_event(offered, decision, smart_pricing=terms.smart_pricing)]
-    plan = _losers(decision)
-    with transaction.atomic():
-        releases = _ping_wallets(lead, None)
-        winner = decision.winner
-        if winner is None:
+    releases = _ping_wallets(lead, None)
+    winner = decision.winner
+    if winner is None:
+        # Nothing here can ask for a retry: inside a caller's transaction, no savepoint is needed.
+        with transaction.atomic(savepoint=False):
             _lock_wallets(wallet_id for _offer, wallet_id in releases)
             _release_offers(releases, reason=f"Ping hold released: lead {lead.public_id} was not sold")
             payout = payout_for(terms=terms, price=0, sold=False)
@@ -721,11 +848,16 @@ def _settle(
                 actor=actor,
                 events=events,
             )
-            _enqueue_side_effects(lead, plan)
-            return AllocationResult(status=LeadStatus.UNASSIGNED, payout=payout, events=events)
+            _enqueue_side_effects(lead)
+        return AllocationResult(status=LeadStatus.UNASSIGNED, payout=payout, events=events)
 
-        index = next(i for i, o in enumerate(offered) if o.candidate.bid_id == winner.bid_id)
-        chosen = offered[index]
+    index = next(i for i, o in enumerate(offered) if o.candidate.bid_id == winner.bid_id)
+    chosen = offered[index]
+    description = _description(lead, lead_type.name)
+    related = Related("lead", lead.public_id)
+    # Outside a transaction this is BEGIN … COMMIT. Inside the caller's, it is a savepoint: a retry must
+    # roll back to it so the wallet lock it took is released (retries lock other wallets, in order).
+    with transaction.atomic():
         wallets = _lock_wallets([chosen.wallet_id, *(wallet_id for _offer, wallet_id in releases)])
         wallet = wallets[chosen.wallet_id]
         # Holds this commit releases count as the winner's funds (its own ping offer, if any).
@@ -735,9 +867,10 @@ def _settle(
             if wallet_id == chosen.wallet_id and offer.hold.status == Hold.Status.ACTIVE
         )
         fresh = _fresh(chosen, wallet, now=now)
-        fresh = replace(
-            fresh, candidate=replace(fresh.candidate, available=fresh.candidate.available + released_own)
-        )
+        if released_own:
+            fresh = fresh._replace(
+                candidate=replace(fresh.candidate, available=fresh.candidate.available + released_own)
+            )
         if fresh.candidate != chosen.candidate:
             updated = [*offered[:index], fresh, *offered[index + 1 :]]
             again = auction.decide([o.candidate for o in updated], smart_pricing=terms.smart_pricing)
@@ -753,20 +886,18 @@ def _settle(
                 )
             offered, decision = updated, again
             events[-1] = auction_event(offered, decision, smart_pricing=terms.smart_pricing)
-            plan = _losers(decision)
-        _release_offers(releases, reason=f"Ping hold released: lead {lead.public_id} was sold by auction")
-        price = decision.price
         if releases:
+            _release_offers(releases, reason=f"Ping hold released: lead {lead.public_id} was sold by auction")
             wallet.refresh_from_db(fields=["balance", "held"])
-        available_before = wallet.balance - wallet.held
+        price = decision.price
         # The lock and the re-check above mean this cannot be refused for funds.
         txn, _replayed = wallet_debit(
             wallet=wallet,
             amount=price,
             event=TransactionEvent.LEAD_ASSIGNED,
-            description=_description(lead, lead_type.name),
+            description=description,
             actor=actor,
-            related=Related("lead", lead.public_id),
+            related=related,
         )
         payout = payout_for(terms=terms, price=price, sold=True)
         events.append(
@@ -801,8 +932,7 @@ def _settle(
             events=events,
             sale=Sale(customer_id=winner.customer_id, bid_id=winner.bid_id, price=price),
         )
-        plan.available_before, plan.available_after = available_before, available_before - price
-        _enqueue_side_effects(lead, plan)
+        _enqueue_side_effects(lead)
     return AllocationResult(
         status=LeadStatus.ASSIGNED,
         price=price,
@@ -823,7 +953,9 @@ def _honour_offer(
         events.append(_event("ping_offer", "The ping's offer has no hold; running the auction."))
         return None
     bid = Bid.objects.select_related("customer").filter(pk=offer.bid_id).first()
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: an invalid offer returns (nothing written), any error
+    # aborts the whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         _lock_wallets([hold.wallet_id, *(wallet_id for _o, wallet_id in releases)])
         hold.refresh_from_db(fields=["status"])
         current = PingOffer.objects.filter(pk=offer.pk).values_list("status", flat=True).first()
@@ -884,11 +1016,7 @@ def _honour_offer(
             events=events,
             sale=Sale(customer_id=customer.pk, bid_id=bid.pk, price=offer.price),
         )
-        after = Wallet.objects.filter(pk=hold.wallet_id).values_list("balance", "held").first()
-        available_after = after[0] - after[1] if after else 0
-        _enqueue_side_effects(
-            lead, _Plan(available_before=available_after + offer.price, available_after=available_after)
-        )
+        _enqueue_side_effects(lead)
     return AllocationResult(
         status=LeadStatus.ASSIGNED,
         price=offer.price,
@@ -904,9 +1032,9 @@ def _offer_limits_problem(*, bid: Bid, price: int, terms: Terms, now: datetime) 
     customer = bid.customer
     if customer.is_paused or customer.archived_at is not None:
         return "the customer is paused or archived"
-    customer_limits = _limits([getattr(customer, column) for column in _LIMIT_COLUMNS])
-    bid_limits = _limits(
-        [getattr(bid, column) if terms.bid_limits_enabled else None for column in _LIMIT_COLUMNS]
+    customer_limits = tuple(getattr(customer, column) for column in _LIMIT_COLUMNS)
+    bid_limits = (
+        tuple(getattr(bid, column) for column in _LIMIT_COLUMNS) if terms.bid_limits_enabled else None
     )
     probe = Offered(
         candidate=Candidate(bid.pk, customer.pk, bid.amount, Grid(1, 1), available=price),
@@ -915,8 +1043,8 @@ def _offer_limits_problem(*, bid: Bid, price: int, terms: Terms, now: datetime) 
         customer_name=customer.name,
         wallet_id=None,
         scope=bid.scope,
-        customer_limits=customer_limits,
-        bid_limits=bid_limits,
+        customer_limits=customer_limits if any(customer_limits) else None,
+        bid_limits=bid_limits if bid_limits and any(bid_limits) else None,
     )
     if not probe.limited:
         return ""
@@ -928,16 +1056,10 @@ def _offer_limits_problem(*, bid: Bid, price: int, terms: Terms, now: datetime) 
     return ""
 
 
-def _enqueue_side_effects(lead: Lead, plan: _Plan) -> None:
+def _enqueue_side_effects(lead: Lead) -> None:
     from juiced.leads.lead_events import lead_processed_side_effects_enqueue
 
-    lead_processed_side_effects_enqueue(
-        lead,
-        outbid_bids=plan.outbid_bids,
-        matched_bids=plan.matched_bids,
-        available_before=plan.available_before,
-        available_after=plan.available_after,
-    )
+    lead_processed_side_effects_enqueue(lead)
 
 
 # --- reprocess ------------------------------------------------------------------------------------------
@@ -994,7 +1116,7 @@ def lead_reprocess(*, lead: Lead, actor: Any) -> AllocationResult:
                 actor=actor,
                 events=events,
             )
-            _enqueue_side_effects(lead, _Plan())
+            _enqueue_side_effects(lead)
         return AllocationResult(status=LeadStatus.UNCATEGORIZED, events=events)
     lead.lead_type = LeadType.objects.get(pk=lead_type_id)
     try:

@@ -34,9 +34,10 @@ UNDERFUNDED = "underfunded"
 BELOW_MINIMUM = "below the minimum"
 OUTRANKED_BY_OWN_BID = "customer's other bid ranks higher"
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grid:
     """The lead type's pricing at the bid's scope: amounts are minimum + k × step, up to maximum."""
 
@@ -71,7 +72,7 @@ class Grid:
         return amount
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     bid_id: Any
     customer_id: Any
@@ -86,11 +87,11 @@ class Candidate:
     exclusion: str | None = None  # a reason the loader already found (paused, out of scope, …)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ranked:
     candidate: Candidate
     competing: int  # the amount it competes at (0 when excluded)
-    effective: Decimal  # competing × (1 − penalty%)
+    effective: Decimal | int  # competing × (1 − penalty%): the int competing amount when no penalty
     reason: str | None  # why excluded, or None when it competed
     rank: int | None  # 1 = winner; None when excluded
 
@@ -105,33 +106,50 @@ class Decision:
 
 def decide(candidates: list[Candidate], *, smart_pricing: bool = False) -> Decision:
     """Rank `candidates` and price the winner (see the module docstring for the rules)."""
-    competing: list[Ranked] = []
+    # Hot path (one call per lead, every bid): no Decimal unless a penalty is set (an unpenalised
+    # effective bid is the competing amount itself, an int that compares exactly with Decimals), one
+    # penalty factor per distinct penalty, one sort over precomputed keys.
     excluded: list[Ranked] = []
+    scored: list[tuple[tuple[Any, ...], Candidate, int, Decimal | int]] = []
+    factors: dict[Decimal, Decimal] = {}
     for candidate in candidates:
         reason, amount = _competing_amount(candidate)
         if reason is not None:
-            excluded.append(Ranked(candidate, 0, Decimal(0), reason, None))
-        else:
-            effective = amount * penalty_factor(candidate.penalty_pct)
-            competing.append(Ranked(candidate, amount, effective, None, None))
-    competing.sort(key=_order)
+            excluded.append(Ranked(candidate, 0, ZERO, reason, None))
+            continue
+        penalty = candidate.penalty_pct
+        effective: Decimal | int = amount
+        if penalty:
+            factor = factors.get(penalty)
+            if factor is None:
+                factor = factors[penalty] = penalty_factor(penalty)
+            effective = amount * factor
+        won = candidate.last_won_at
+        scored.append(
+            ((-effective, won is not None, won or 0.0, candidate.bid_id), candidate, amount, effective)
+        )
+    scored.sort(key=_first)
     ranked: list[Ranked] = []
     seen_customers: set[Any] = set()
-    for entry in competing:
-        if entry.candidate.customer_id in seen_customers:
-            excluded.append(Ranked(entry.candidate, 0, Decimal(0), OUTRANKED_BY_OWN_BID, None))
+    for _key, candidate, amount, effective in scored:
+        if candidate.customer_id in seen_customers:
+            excluded.append(Ranked(candidate, 0, ZERO, OUTRANKED_BY_OWN_BID, None))
             continue
-        seen_customers.add(entry.candidate.customer_id)
-        ranked.append(Ranked(entry.candidate, entry.competing, entry.effective, None, len(ranked) + 1))
+        seen_customers.add(candidate.customer_id)
+        ranked.append(Ranked(candidate, amount, effective, None, len(ranked) + 1))
     if not ranked:
         return Decision(winner=None, price=0, price_before_discount=0, ranked=excluded)
     top = ranked[0]
     runner_up = ranked[1] if len(ranked) > 1 else None
     before = _price(top, runner_up, smart_pricing=smart_pricing)
-    charged = discounted(before, top.candidate.discount_pct)
+    charged = discounted(before, top.candidate.discount_pct) if top.candidate.discount_pct else before
     return Decision(
         winner=top.candidate, price=charged, price_before_discount=before, ranked=ranked + excluded
     )
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
 
 
 def penalty_factor(penalty_pct: Decimal) -> Decimal:
@@ -163,12 +181,6 @@ def _competing_amount(candidate: Candidate) -> tuple[str | None, int]:
     if amount is None:  # the bid is below the grid minimum (pricing raised after it was placed)
         return BELOW_MINIMUM, 0
     return None, amount
-
-
-def _order(entry: Ranked) -> tuple[Any, ...]:
-    """Highest effective first; ties: never won first, then least recently won, then lowest bid id."""
-    won = entry.candidate.last_won_at
-    return (-entry.effective, won is not None, won or 0.0, entry.candidate.bid_id)
 
 
 def _price(top: Ranked, runner_up: Ranked | None, *, smart_pricing: bool) -> int:

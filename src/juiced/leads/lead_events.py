@@ -1,26 +1,27 @@
 """What happens after a lead is processed: notifications and webhooks, in ONE background job per lead.
 
-The request path only enqueues (on commit); the job, run by `juiced worker`, sends:
+The request path only enqueues: the job's queue row is inserted inside the transaction that finishes the
+lead (the outbox pattern: it becomes visible to the worker exactly when the lead commits, and costs no
+commit of its own). Its arguments are ids only; the job reads the rest. Run by `juiced worker`, it sends:
 - tenant webhooks lead.created, then lead.assigned / lead.unassigned / lead.duplicated;
 - to the winner: the Lead Assigned notification and its customer webhooks (lead.assigned);
 - Outbid to customers whose bid competed and lost on a lower effective bid, Bid Matched to those that
-  tied with the winner and lost the round robin: each at most once per customer and type in 24 hours
-  (the check reads the notifications already recorded);
-- Under Funded Bids to the winner when the charge left active bids underfunded that were funded before.
+  tied with the winner and lost the round robin (both read from the run's flow log): each at most once
+  per customer and type in 24 hours (the check reads the notifications already recorded);
+- Under Funded Bids to the winner when the charge left active bids underfunded that were funded before
+  (the funds after the charge come from the charge's ledger row).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from juiced.core.jobs import PermanentFailure, background_job
 from juiced.leads import representations
-from juiced.leads.models import Bid, Lead, LeadStatus, LeadTypePricing
+from juiced.leads.models import Bid, DistributionLog, Lead, LeadStatus, LeadTypePricing
 from juiced.notifications.models import Channel, Notification, NotificationType
 from juiced.notifications.services import notify
 from juiced.webhooks.services import customer_webhooks_send, webhook_emit
@@ -33,26 +34,13 @@ STATUS_EVENTS = {
 }
 
 
-def lead_processed_side_effects_enqueue(
-    lead: Lead,
-    *,
-    duplicate: bool = False,
-    outbid_bids: Iterable[int] = (),
-    matched_bids: Iterable[int] = (),
-    available_before: int | None = None,
-    available_after: int | None = None,
-) -> None:
-    """Queue the one side-effect job of a processed lead after the surrounding transaction commits."""
-    kwargs = {
-        "tenant_id": lead.tenant_id,
-        "lead_id": lead.pk,
-        "duplicate": duplicate or lead.status == LeadStatus.DUPLICATE,
-        "outbid_bids": list(outbid_bids),
-        "matched_bids": list(matched_bids),
-        "available_before": available_before,
-        "available_after": available_after,
-    }
-    transaction.on_commit(lambda: lead_processed.enqueue(**kwargs), robust=True)
+def lead_processed_side_effects_enqueue(lead: Lead, *, duplicate: bool = False) -> None:
+    """Queue the one side-effect job of a processed lead in the current transaction (it runs once that
+    commits; outside a transaction the queue row is written at once)."""
+    kwargs: dict[str, Any] = {"tenant_id": lead.tenant_id, "lead_id": lead.pk}
+    if duplicate or lead.status == LeadStatus.DUPLICATE:
+        kwargs["duplicate"] = True
+    lead_processed.enqueue(**kwargs)
 
 
 @background_job(max_attempts=5, base_delay=10.0, label="Lead notifications and webhooks")
@@ -66,7 +54,8 @@ def lead_processed(
     available_before: int | None = None,
     available_after: int | None = None,
 ) -> dict[str, int]:
-    """Send a processed lead's webhooks and notifications (see the module docstring)."""
+    """Send a processed lead's webhooks and notifications (see the module docstring). The optional
+    arguments are those of jobs queued by earlier versions, which carried the losers and funds along."""
     lead = (
         Lead.objects.select_related("tenant", "lead_type", "source", "customer", "bid", "transaction")
         .filter(pk=lead_id, tenant_id=tenant_id)
@@ -80,7 +69,10 @@ def lead_processed(
     event = "lead.duplicated" if duplicate else STATUS_EVENTS.get(lead.status)
     if event:
         sent["webhooks"] += len(webhook_emit(tenant=lead.tenant, event=event, data=data))
+    legacy = outbid_bids is not None or matched_bids is not None
     if lead.status == LeadStatus.ASSIGNED and lead.customer_id:
+        if not legacy:
+            available_before, available_after = _funds_around_charge(lead)
         sent["notifications"] += _winner_notices(lead, available_before, available_after)
         sent["webhooks"] += len(
             customer_webhooks_send(
@@ -89,9 +81,38 @@ def lead_processed(
                 context={"lead": representations.lead_variables(lead)},
             )
         )
-    sent["notifications"] += _loser_notices(lead, NotificationType.OUTBID, outbid_bids or [])
-    sent["notifications"] += _loser_notices(lead, NotificationType.BID_MATCHED, matched_bids or [])
+    if legacy:
+        outbid: list[Any] = list(outbid_bids or [])
+        matched: list[Any] = list(matched_bids or [])
+    elif lead.status == LeadStatus.ASSIGNED:
+        outbid, matched = _losers(lead)
+    else:
+        outbid, matched = [], []
+    sent["notifications"] += _loser_notices(lead, NotificationType.OUTBID, outbid)
+    sent["notifications"] += _loser_notices(lead, NotificationType.BID_MATCHED, matched)
     return sent
+
+
+def _funds_around_charge(lead: Lead) -> tuple[int | None, int | None]:
+    """The winner's available funds just before and just after the lead's charge (from its ledger row)."""
+    txn = lead.transaction
+    if txn is None:
+        return None, None
+    after = txn.balance_after - txn.held_after
+    return after + lead.price, after
+
+
+def _losers(lead: Lead) -> tuple[list[str], list[str]]:
+    """(outbid, matched) bid public ids from the lead's latest flow-log run."""
+    from juiced.leads.allocation import losing_bids
+
+    events = (
+        DistributionLog.objects.filter(tenant_id=lead.tenant_id, lead_id=lead.pk)
+        .order_by("-run")
+        .values_list("events", flat=True)
+        .first()
+    )
+    return losing_bids(events)
 
 
 def _bid_variables(bid: Bid) -> dict[str, Any]:
@@ -177,13 +198,15 @@ def _public_lead(lead: Lead) -> dict[str, Any]:
     return {**blank, "public_id": lead.public_id, "lead_type": lead_type, "price": 0}
 
 
-def _loser_notices(lead: Lead, notification_type: str, bid_ids: list[int]) -> int:
+def _loser_notices(lead: Lead, notification_type: str, bid_ids: list[Any]) -> int:
+    """Notify the losing bids (public ids; integer ids from jobs queued by earlier versions)."""
     if not bid_ids:
         return 0
+    match = {"pk__in": bid_ids} if isinstance(bid_ids[0], int) else {"public_id__in": bid_ids}
     bids = list(
-        Bid.objects.select_related("customer__tenant", "lead_type").filter(
-            pk__in=bid_ids, tenant_id=lead.tenant_id
-        )
+        Bid.objects.select_related("customer__tenant", "lead_type")
+        .filter(tenant_id=lead.tenant_id, **match)
+        .order_by("id")
     )
     skip = _recently_notified({b.customer_id for b in bids}, notification_type)
     count = 0

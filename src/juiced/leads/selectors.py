@@ -378,10 +378,28 @@ def _candidate_view(raw: dict[str, Any]) -> CandidateView:
 KNOWN_EVENT_KEYS = {"stage", "at", "message", "candidates", "winner", "price"}
 
 
+def _expanded(events: Any, *, tenant_id: int) -> Any:
+    """The run's events with an auction stage's compact candidate table as one dict per candidate."""
+    from juiced.leads.allocation import auction_candidates
+
+    if not isinstance(events, list):
+        return events
+    return [
+        {**raw, "candidates": auction_candidates(raw["candidates"], tenant_id=tenant_id)}
+        if isinstance(raw, dict) and isinstance(raw.get("candidates"), dict)
+        else raw
+        for raw in events
+    ]
+
+
 def flow_log(*, lead: Lead) -> list[tuple[DistributionLog, list[EventView]]]:
-    """Each processing run of the lead with its events; an auction event lists every candidate."""
+    """Each processing run of the lead with its events; an auction event lists every candidate. The
+    returned rows' `events` are expanded (one dict per candidate) whatever form they were stored in."""
     runs = []
     for log in DistributionLog.objects.filter(tenant_id=lead.tenant_id, lead=lead).order_by("run", "id"):
+        log.events = _expanded(
+            log.events, tenant_id=lead.tenant_id
+        )  # in memory only, for the page and the API
         events = []
         for raw in log.events if isinstance(log.events, list) else []:
             if not isinstance(raw, dict):

@@ -424,8 +424,9 @@ def _move_in_one_statement(
         "audit_summary": audit[1][:300] if audit else "",
     }
     # One statement is atomic by itself: in autocommit it needs no BEGIN/COMMIT round trips. Inside a
-    # caller's transaction a savepoint keeps a refused key from breaking that transaction.
-    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    # caller's transaction a savepoint keeps a refused key from breaking that transaction; without a key
+    # nothing can raise IntegrityError (a refused debit returns no row), so no savepoint is taken.
+    guard = transaction.atomic() if key is not None and connection.in_atomic_block else nullcontext()
     try:
         with guard, connection.cursor() as cursor:
             cursor.execute(_MOVE_SQL, values)
