@@ -102,15 +102,25 @@ def lead_write(
 
 
 @cache
-def _submission_sql() -> str:
+def _submission_sql(asynchronous: bool) -> str:
     names, values = _insert_parts(Submission)
-    return f'INSERT INTO {_table(Submission)} ({names}) SELECT {values} RETURNING "id"'
+    if not asynchronous:
+        return f'INSERT INTO {_table(Submission)} ({names}) SELECT {values} RETURNING "id"'
+    # Its own transaction (autocommit), committed without waiting for the WAL flush: the row is a record of
+    # the call, not money, so a database crash in the next fraction of a second may lose it; never the lead.
+    return (
+        f"INSERT INTO {_table(Submission)} ({names}) SELECT {values} "
+        "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
+        'RETURNING "id"'
+    )
 
 
 def submission_insert(submission: Submission) -> None:
-    """Insert a built Submission (public id and created_at already set) and give it its id."""
+    """Insert a built Submission (public id and created_at already set) and give it its id; on its own
+    (autocommit) the statement commits asynchronously, inside a caller's transaction it changes nothing."""
+    asynchronous = not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute(_submission_sql(), _params(Submission, submission))
+        cursor.execute(_submission_sql(asynchronous), _params(Submission, submission))
         submission.pk = cursor.fetchone()[0]
     submission._state.adding = False
     submission._state.db = "default"
