@@ -20,13 +20,20 @@ def rate_limit_hit(*, source_key: str, limit: int, now: float | None = None) -> 
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
     key = f"juiced:ingest-rate:{source_key}:{window}"
-    # add() is a no-op when the key exists, so concurrent first calls cannot reset each other's count.
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 1)
+    # One cache call per request: incr the window's counter; only the window's first call finds no key,
+    # creates it with add() (a no-op when a concurrent first call won) and counts again.
     try:
         count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS + 1)
-        count = 1
+    except ValueError:
+        count = 1 if cache.add(key, 1, timeout=WINDOW_SECONDS + 1) else _incr_or_one(key)
     if count <= limit:
         return None
     return max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+
+
+def _incr_or_one(key: str) -> int:
+    try:
+        return cache.incr(key)
+    except ValueError:  # evicted between add and incr: count this call as the first
+        cache.set(key, 1, timeout=WINDOW_SECONDS + 1)
+        return 1
