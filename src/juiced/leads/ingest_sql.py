@@ -30,15 +30,23 @@ def _insert_parts(model: type[Model]) -> tuple[str, str]:
     return names, values
 
 
+@cache
+def _columns(model: type[Model]) -> tuple[tuple[str, str, bool], ...]:
+    """(column, attribute, is JSON) for every column but id, in _insert_parts() order."""
+    return tuple(
+        (f.column, f.attname, f.get_internal_type() == "JSONField")
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+    )
+
+
 def _params(model: type[Model], instance: Model) -> dict[str, Any]:
     """The instance's column values as parameters, JSON columns as text."""
-    params = {}
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        value = getattr(instance, f.attname)
-        params[f.column] = json.dumps(value) if f.get_internal_type() == "JSONField" else value
-    return params
+    values = instance.__dict__
+    return {
+        column: json.dumps(values[attname]) if is_json else values[attname]
+        for column, attname, is_json in _columns(model)
+    }
 
 
 @cache

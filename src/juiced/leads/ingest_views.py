@@ -36,10 +36,11 @@ def _handle(request: HttpRequest, kind: str, submit: Callable[..., ingest.Reply]
         route = request.path.lstrip("/")
         message = f"The {request.method} method is not supported for route {route}. Supported methods: POST."
         return _json(405, ingest.render_json({"message": message}), {"Allow": "POST"})
-    source = source_authenticate(authorization=request.headers.get("Authorization", ""))
+    meta = request.META  # read directly: request.headers would build a dict of every header first
+    source = source_authenticate(authorization=meta.get("HTTP_AUTHORIZATION", ""))
     if source is None:
         return _json(401, '{"message": "Unauthorized"}')
-    partner_id = request.headers.get("X-Partner-Id", "")
+    partner_id = meta.get("HTTP_X_PARTNER_ID", "")
     try:
         reply = submit(source=source, body=request.body, partner_id=partner_id, started=started)
     except Exception:
