@@ -679,7 +679,7 @@ def _lead_store(
         )
         for before, after, why in steps
     )
-    duplicates.fingerprints_store(lead=lead, digests=intake.digests, now=now)
+    duplicates.fingerprints_store(lead=lead, digests=intake.digests, now=lead.created_at)
     if events is not None:
         DistributionLog.objects.create(
             tenant_id=lead.tenant_id, lead=lead, run=1, outcome=status, events=events
