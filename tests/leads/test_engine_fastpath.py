@@ -23,6 +23,7 @@ from juiced.leads.allocation import (
 )
 from juiced.leads.auction import OUTRANKED_BY_OWN_BID, Candidate, Decision, Grid, Ranked, decide
 from juiced.leads.auction import _competing_amount as competing_amount
+from juiced.leads.lead_events import lead_processed
 from juiced.leads.models import DistributionLog, Lead, LeadStatus, Scope
 from juiced.wallets.models import TransactionEvent
 from juiced.wallets.services import wallet_debit
@@ -281,6 +282,12 @@ def test_job_is_queued_inside_the_allocation_transaction_with_ids_only(make_lead
         row = DBTaskResult.objects.get()  # visible already: the same transaction wrote it
     assert row.args_kwargs == {"args": [], "kwargs": {"tenant_id": lead.tenant_id, "lead_id": lead.pk}}
     assert row.task_path.endswith("lead_events.lead_processed")
+    # On PostgreSQL the finish statement writes the row itself: it must look like the backend's own.
+    reference = lead_processed.enqueue(tenant_id=lead.tenant_id, lead_id=lead.pk).db_result
+    reference.refresh_from_db()
+    same = ("status", "priority", "task_path", "queue_name", "backend_name", "run_after", "worker_ids")
+    assert {name: getattr(row, name) for name in same} == {name: getattr(reference, name) for name in same}
+    assert (row.started_at, row.finished_at, row.return_value) == (None, None, None)
 
 
 def test_a_rolled_back_allocation_leaves_no_job(make_lead, three_bidders):

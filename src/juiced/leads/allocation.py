@@ -595,13 +595,19 @@ def _lead_finish(
     sale: Sale | None = None,
 ) -> None:
     """Move the lead from `expected_status` (refused if it moved meanwhile); log the change and the run;
-    for a sale, also count it against the usage counters and stamp the bid's round-robin time."""
+    for a sale, also count it against the usage counters and stamp the bid's round-robin time; queue
+    the lead's side-effect job (in the same statement on PostgreSQL)."""
     now = timezone.now()
     if connection.vendor == "postgresql":
+        from juiced.leads.lead_events import job_enqueued, side_effects_job_row
+
+        job = side_effects_job_row(lead)
         updated = _finish_in_one_statement(
             lead=lead, expected_status=expected_status, status=status, values=values, reason=reason,
-            actor=actor, events=events, sale=sale, now=now,
+            actor=actor, events=events, sale=sale, now=now, job=job,
         )  # fmt: skip
+        if updated:
+            job_enqueued(job)
     else:
         updated = Lead.objects.filter(pk=lead.pk, status=expected_status).update(
             status=status, updated_at=now, **values
@@ -623,6 +629,7 @@ def _lead_finish(
                 actor_label=_actor_label(actor),
             )
             _log_write(lead=lead, outcome=status, events=events)
+            _enqueue_side_effects(lead)
     if not updated:
         raise InvalidState("This lead is already being processed or was sold.")
     lead.status = status
@@ -631,7 +638,16 @@ def _lead_finish(
         setattr(lead, name, value)
 
 
+def _job_fields() -> list[Any]:
+    from django_tasks_db.models import DBTaskResult
+
+    return [f for f in DBTaskResult._meta.concrete_fields]
+
+
+@lru_cache(maxsize=64)
 def _finish_sql(columns: tuple[str, ...], *, sold: bool) -> str:
+    from django_tasks_db.models import DBTaskResult
+
     lead, change, log = _table(Lead), _table(LeadStatusChange), _table(DistributionLog)
     counters, bids = _table(UsageCounter), _table(Bid)
     assignments = "".join(f', "{column}" = %({column})s' for column in columns)
@@ -651,6 +667,10 @@ def _finish_sql(columns: tuple[str, ...], *, sold: bool) -> str:
         SELECT "tenant_id", "id",
             COALESCE((SELECT MAX("run") FROM {log} WHERE "lead_id" = %(lead)s), 0) + 1,
             %(status)s, %(events)s::jsonb, %(now)s
+        FROM moved
+    ), job AS (
+        INSERT INTO {_table(DBTaskResult)} ({", ".join(f'"{f.column}"' for f in _job_fields())})
+        SELECT {", ".join(f"CAST(%(job_{f.column})s AS {f.db_type(connection)})" for f in _job_fields())}
         FROM moved
     )"""
     if sold:
@@ -687,8 +707,10 @@ def _finish_in_one_statement(
     events: list[dict[str, Any]],
     sale: Sale | None,
     now: datetime,
+    job: Any,
 ) -> int:
-    """PostgreSQL: the lead, its status change, its log row, the counters and the bid stamp in one trip."""
+    """PostgreSQL: the lead, its status change, its log row, the counters, the bid stamp and the
+    side-effect job's queue row (`job`, unsaved) in one trip."""
     columns = tuple(sorted(values))
     params: dict[str, Any] = {
         **values,
@@ -701,6 +723,8 @@ def _finish_in_one_statement(
         "actor_label": _actor_label(actor),
         "events": json.dumps(events),
     }
+    for f in _job_fields():
+        params[f"job_{f.column}"] = f.get_db_prep_save(f.pre_save(job, add=True), connection)
     if sale is not None:
         starts = usage.period_start_dates(now)
         params.update(customer=sale.customer_id, bid=sale.bid_id, price=sale.price, **starts)
@@ -848,7 +872,6 @@ def _settle(
                 actor=actor,
                 events=events,
             )
-            _enqueue_side_effects(lead)
         return AllocationResult(status=LeadStatus.UNASSIGNED, payout=payout, events=events)
 
     index = next(i for i, o in enumerate(offered) if o.candidate.bid_id == winner.bid_id)
@@ -932,7 +955,6 @@ def _settle(
             events=events,
             sale=Sale(customer_id=winner.customer_id, bid_id=winner.bid_id, price=price),
         )
-        _enqueue_side_effects(lead)
     return AllocationResult(
         status=LeadStatus.ASSIGNED,
         price=price,
@@ -1016,7 +1038,6 @@ def _honour_offer(
             events=events,
             sale=Sale(customer_id=customer.pk, bid_id=bid.pk, price=offer.price),
         )
-        _enqueue_side_effects(lead)
     return AllocationResult(
         status=LeadStatus.ASSIGNED,
         price=offer.price,
@@ -1116,7 +1137,6 @@ def lead_reprocess(*, lead: Lead, actor: Any) -> AllocationResult:
                 actor=actor,
                 events=events,
             )
-            _enqueue_side_effects(lead)
         return AllocationResult(status=LeadStatus.UNCATEGORIZED, events=events)
     lead.lead_type = LeadType.objects.get(pk=lead_type_id)
     try:

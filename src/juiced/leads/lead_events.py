@@ -43,6 +43,38 @@ def lead_processed_side_effects_enqueue(lead: Lead, *, duplicate: bool = False) 
     lead_processed.enqueue(**kwargs)
 
 
+def side_effects_job_row(lead: Lead, *, duplicate: bool = False) -> Any:
+    """The queue row `lead_processed_side_effects_enqueue` would insert, unsaved, for a caller that writes
+    it inside its own statement (allocation's finish statement on PostgreSQL); send `job_enqueued(row)`
+    once it is written. Built the way the database backend builds it (id, args, priority, queue, run
+    after)."""
+    from django_tasks_db.compat import normalize_json
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    kwargs: dict[str, Any] = {"tenant_id": lead.tenant_id, "lead_id": lead.pk}
+    if duplicate or lead.status == LeadStatus.DUPLICATE:
+        kwargs["duplicate"] = True
+    task = lead_processed
+    backend = task.get_backend()
+    return DBTaskResult(
+        id=backend._get_id(),
+        args_kwargs=normalize_json({"args": [], "kwargs": kwargs}),
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after or get_date_max(),
+        backend_name=backend.alias,
+        enqueued_at=timezone.now(),
+    )
+
+
+def job_enqueued(row: Any) -> None:
+    """Announce a queue row written by `side_effects_job_row`'s caller (django-tasks' enqueued signal)."""
+    from django_tasks.signals import task_enqueued
+
+    task_enqueued.send(type(lead_processed.get_backend()), task_result=row.task_result)
+
+
 @background_job(max_attempts=5, base_delay=10.0, label="Lead notifications and webhooks")
 def lead_processed(
     *,
