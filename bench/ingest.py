@@ -159,6 +159,10 @@ def activate_bids(bid_ids: list[int], count: int) -> None:
 
     Bid.objects.filter(pk__in=bid_ids[:count]).update(archived_at=None)
     Bid.objects.filter(pk__in=bid_ids[count:]).update(archived_at=timezone.now())
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh statistics, as autovacuum would give a long-running market
+        cursor.execute("ANALYZE leads_bid, customers_customer, wallets_wallet")
     connections.close_all()
 
 
