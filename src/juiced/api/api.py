@@ -10,6 +10,8 @@ from juiced.leads.api_leads import router as leads_router
 from juiced.leads.api_setup import router as lead_setup_router
 from juiced.notifications.api import router as notifications_router
 from juiced.payments.api import router as payments_router
+from juiced.returns.api_returns import router as returns_router
+from juiced.returns.api_tiers import router as tiers_router
 from juiced.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
@@ -32,3 +34,5 @@ api.add_router("/manage/", webhooks_router)
 api.add_router("/manage/", lead_setup_router)
 api.add_router("/manage/", bids_router)
 api.add_router("/manage/", leads_router)
+api.add_router("/manage/", tiers_router)
+api.add_router("/manage/", returns_router)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "juiced.notifications",
     "juiced.webhooks",
     "juiced.leads",
+    "juiced.returns",
     "juiced.web",
 ]
 

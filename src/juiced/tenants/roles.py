@@ -77,6 +77,18 @@ CUSTOMER_PERMISSIONS |= {
     "leads.view": frozenset(CustomerRole),
 }
 
+# --- Returns (issue 6): staff decide returns per the roles table; tiers and return settings are Admin-only
+# (non-Admins with customers.view see the tier table read-only). Buyers request returns of their leads.
+PERMISSIONS |= {
+    "returns.view": _ADMIN_SUPPORT_SALES,
+    "returns.decide": _ADMIN_SUPPORT,
+    "return_tiers.manage": _ADMIN,
+}
+CUSTOMER_PERMISSIONS |= {
+    "returns.view": frozenset(CustomerRole),
+    "returns.request": frozenset(CustomerRole),
+}
+
 
 def role_can(role: str, permission: str) -> bool:
     """True when the staff `role` holds `permission`; unknown permissions are refused."""

@@ -1,0 +1,5 @@
+"""Staff JSON API: Returns (under /api/manage/)."""
+
+from ninja import Router
+
+router = Router(tags=["Returns"])
