@@ -1,5 +1,7 @@
-"""urls_manage (issue 6): filled by the returns work."""
+"""Dashboard routes of the returns app, under /manage/<tenant>/ (tiers and settings; requests below)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("juiced.returns.urls_returns_manage")),
+]

@@ -1,5 +1,7 @@
-"""urls_portal (issue 6): filled by the returns work."""
+"""Portal routes of the returns app, under /app/ (the tier list; requests below)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("juiced.returns.urls_returns_portal")),
+]
