@@ -1,0 +1,71 @@
+"""Real threads against PostgreSQL: approving one return many times at once credits it once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from juiced.core.errors import InvalidState
+from juiced.returns import services
+from juiced.returns.models import ReturnRequest
+from juiced.wallets.models import Transaction, TransactionEvent
+from juiced.wallets.selectors import ledger_check
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 8
+
+
+def run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as exc:  # the test inspects what each thread got
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def test_concurrent_approvals_credit_once(tenant_a, acme_customer, alice, sold_lead):
+    lead = sold_lead(acme_customer, 4321)
+    req = services.return_request(tenant=tenant_a, lead_id=lead.public_id, reason="Other")
+    before = acme_customer.wallet.balance
+
+    def approve() -> ReturnRequest:
+        return services.return_approve(tenant=tenant_a, request_id=req.public_id, actor=alice)
+
+    results = run_at_once([approve] * THREADS)
+    approved = [r for r in results if isinstance(r, ReturnRequest)]
+    refused = [r for r in results if isinstance(r, InvalidState)]
+    assert (len(approved), len(refused)) == (1, THREADS - 1), results
+    acme_customer.wallet.refresh_from_db()
+    assert acme_customer.wallet.balance == before + 4321
+    assert Transaction.objects.filter(event=TransactionEvent.LEAD_RETURNED).count() == 1
+    assert ledger_check()[1] == []
+
+
+def test_concurrent_requests_open_one(tenant_a, acme_customer, sold_lead):
+    lead = sold_lead(acme_customer, 1000)
+
+    def ask() -> ReturnRequest:
+        return services.return_request(tenant=tenant_a, lead_id=lead.public_id, reason="Other")
+
+    results = run_at_once([ask] * THREADS)
+    assert len([r for r in results if isinstance(r, ReturnRequest)]) == 1, results
+    assert ReturnRequest.objects.filter(lead=lead).count() == 1
