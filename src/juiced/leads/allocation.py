@@ -81,8 +81,10 @@ NO_TERMS = TierTerms()
 
 
 def tier_terms(customer_ids: Iterable[int]) -> dict[int, TierTerms]:
-    """Each customer's return-tier penalty and discount (issue 6 fills this in; missing = no terms)."""
-    return {}
+    """Each customer's return-tier penalty and discount (missing = no terms); one query (returns/terms.py)."""
+    from juiced.returns.terms import customer_tier_terms
+
+    return customer_tier_terms(customer_ids)
 
 
 # --- loading --------------------------------------------------------------------------------------------
