@@ -1,5 +1,15 @@
-"""urls_returns_manage (issue 6): the return requests' routes, filled by the returns flow."""
+"""urls_returns_manage (issue 6): the return requests' dashboard routes, under /manage/<tenant>/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from juiced.returns import views_returns as views
+
+urlpatterns: list = [
+    path("returns/", views.queue, name="manage_returns"),
+    path("returns/new/", views.staff_request, name="manage_return_new"),
+    path("returns/bulk/", views.bulk, name="manage_returns_bulk"),
+    path(
+        "returns/<str:return_id>/approve/", views.decide, {"action": "approve"}, name="manage_return_approve"
+    ),
+    path("returns/<str:return_id>/reject/", views.decide, {"action": "reject"}, name="manage_return_reject"),
+]

@@ -1,5 +1,10 @@
-"""urls_returns_portal (issue 6): the return requests' routes, filled by the returns flow."""
+"""urls_returns_portal (issue 6): the buyer's return requests, under /app/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from juiced.returns import views_returns as views
+
+urlpatterns: list = [
+    path("returns/", views.portal_list, name="portal_returns"),
+    path("returns/new/", views.portal_new, name="portal_return_new"),
+]
