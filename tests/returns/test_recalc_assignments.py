@@ -242,14 +242,12 @@ def test_a_failing_run_is_marked_failed_with_its_error(tenant_a, customer, monke
     assert recalculation_request(tenant=tenant_a, actor=None, in_background=False).status == "queued"
 
 
-def test_the_background_job_runs_through_the_worker(
-    tenant_a, alice, customer, run_tasks, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_the_background_job_runs_through_the_worker(tenant_a, alice, customer, run_tasks):
     tiers_on(tenant_a)
     seed_ladder(tenant_a)
     zero = customer("Zero", charged=ESTABLISHED)
-    with django_capture_on_commit_callbacks(execute=True):
-        run = recalculation_request(tenant=tenant_a, actor=alice)
+    run = recalculation_request(tenant=tenant_a, actor=alice)  # queued on commit (autocommit here)
     assert run.status == "queued"
 
     run_tasks()

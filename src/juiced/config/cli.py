@@ -1,4 +1,4 @@
-"""The `juiced` console command: serve, worker, migrate, demo, createtenant, token, ledger, manage.
+"""The `juiced` console command: serve, worker, migrate, demo, createtenant, token, ledger, tiers, manage.
 
 Every sub-command calls the same services the web and API use; nothing here decides a business rule.
 `main(argv)` returns the exit code so tests can call it in-process.
@@ -314,6 +314,47 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
+# --- return tiers -------------------------------------------------------------------------------------
+
+
+def cmd_tiers_recalculate(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from juiced.core.errors import Conflict
+    from juiced.returns.recalc import recalculation_request, recalculation_run
+    from juiced.tenants.models import Tenant
+
+    tenants = Tenant.objects.order_by("slug")
+    if args.tenant:
+        tenants = tenants.filter(slug=args.tenant.strip().lower())
+        if not tenants.exists():
+            print(f"No tenant with the slug “{args.tenant}”.", file=sys.stderr)
+            return EXIT_USAGE
+    exit_code = EXIT_OK
+    for tenant in tenants:
+        try:
+            run = recalculation_request(tenant=tenant, actor=None, in_background=False)
+        except Conflict as exc:
+            print(f"{tenant.slug}: {exc.message}", file=sys.stderr)
+            exit_code = EXIT_FAILED
+            continue
+        with Progress(console=_stderr_console(), transient=True) as progress:
+            bar = progress.add_task(f"Recalculating {tenant.slug}", total=run.total or None)
+
+            def advance(processed: int, total: int, bar=bar, progress=progress) -> None:
+                progress.update(bar, completed=processed, total=total)
+
+            try:
+                done = recalculation_run(recalculation_id=run.pk, progress=advance)
+            except Exception as exc:  # the run is marked failed with the error; go on with the next tenant
+                print(f"{tenant.slug}: recalculation failed: {exc}", file=sys.stderr)
+                exit_code = EXIT_FAILED
+                continue
+        if done is not None:
+            print(f"{tenant.slug}: {done.processed} customers recalculated, {done.changed} changed tier.")
+    return exit_code
+
+
 # --- parser -------------------------------------------------------------------------------------------
 
 
@@ -383,6 +424,14 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="prove every wallet's cached balance equals the sum of its transactions"
     )
     ledger_check_parser.set_defaults(handler=cmd_ledger_check)
+
+    tiers = commands.add_parser("tiers", help="return tiers")
+    tiers_commands = tiers.add_subparsers(dest="tiers_command", required=True, metavar="ACTION")
+    tiers_recalculate = tiers_commands.add_parser(
+        "recalculate", help="recalculate every customer's return tier now (for cron)"
+    )
+    tiers_recalculate.add_argument("--tenant", default="", help="tenant slug (default: every tenant)")
+    tiers_recalculate.set_defaults(handler=cmd_tiers_recalculate)
     return parser
 
 
