@@ -315,3 +315,17 @@ def tier_context(tier: ReturnTier, rate: Decimal) -> dict[str, str]:
         "discount_percentage": f"{discount_for(tier):.2f}",
         "penalty_percentage": f"{penalty_for(tier, rate):.2f}",
     }
+
+
+def tier_standing(*, customer: Any) -> dict[str, Any]:
+    """What a tier badge shows for one customer: its tier (when tiers apply to it) and its raw return rate."""
+    settings = settings_for(customer.tenant)
+    excluded = bool(customer.return_tiers_disabled)
+    row = CustomerTier.objects.select_related("tier").filter(customer=customer).first()
+    tier = row.tier if row is not None and settings.tiers_enabled and not excluded else None
+    return {
+        "tiers_enabled": settings.tiers_enabled,
+        "tier_excluded": excluded,
+        "tier": tier,
+        "return_rate": customer_return_rate(customer=customer),
+    }

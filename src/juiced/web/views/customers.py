@@ -20,6 +20,7 @@ from juiced.core.money import format_money
 from juiced.customers import selectors as customer_selectors
 from juiced.customers import services as customer_services
 from juiced.customers.models import Customer
+from juiced.returns.recalc import tier_standing
 from juiced.tenants import services as tenant_services
 from juiced.wallets.selectors import adjustment_timeline
 from juiced.wallets.services import wallet_credit, wallet_debit
@@ -150,6 +151,7 @@ def customer_overview(request: HttpRequest, customer_id: str) -> HttpResponse:
         "stats": customer_selectors.customer_stats(customer),
         "history": _history_rows(customer),
         "toggles": [(field, label, getattr(customer, field)) for field, label in TOGGLE_LABELS.items()],
+        "standing": tier_standing(customer=customer),
     }
     return render(request, "juiced/manage/customers/overview.html", context)
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from juiced.core.tenancy import customer_access
+from juiced.returns.recalc import tier_standing
 from juiced.wallets.selectors import transaction_list
 from juiced.web.access import PORTAL_SESSION_KEY, portal_view
 from juiced.web.views.ledger import transactions_context, transactions_csv
@@ -29,6 +30,7 @@ def portal_wallet(request: HttpRequest) -> HttpResponse:
         "wallet": wallet,
         "recent": transaction_list(wallet=wallet)[:RECENT_TRANSACTIONS],
         "can_view_transactions": request.portal.can("transactions.view"),
+        "standing": tier_standing(customer=request.portal.customer),
     }
     return render(request, "juiced/portal/wallet.html", context)
 
