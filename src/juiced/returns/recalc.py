@@ -27,6 +27,7 @@ from juiced.core.errors import Conflict
 from juiced.core.jobs import background_job
 from juiced.core.tasks import enqueue_on_commit
 from juiced.returns.models import CustomerTier, ReturnSettings, ReturnTier, TierRecalculation
+from juiced.returns.tiers import bracket_contains
 
 NEW_CUSTOMER_CHARGED = 500_000  # cents: a customer charged less than $5,000 is "new"
 BATCH_SIZE = 500
@@ -69,7 +70,7 @@ def tier_for(*, brackets: Sequence[Bracket], charged: int, rate: Decimal) -> int
     for bracket in brackets:
         if bracket.applies_to_new_customers or bracket.lower is None or bracket.upper is None:
             continue
-        if bracket.lower <= capped < bracket.upper or (capped == HUNDRED == bracket.upper):
+        if bracket_contains(bracket.lower, bracket.upper, capped):  # the rule the tier form validates
             return bracket.tier_id
     return None
 
