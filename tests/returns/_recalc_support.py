@@ -61,7 +61,15 @@ def ledger(customer, *, charged: int, returned: int = 0) -> None:
                       description="Returned lead")  # fmt: skip
 
 
+def announced() -> None:
+    """Run the queued jobs, as the worker would: Return Tier Updated is sent by a job per batch."""
+    from django.core.management import call_command
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
 def tier_notices(customer=None) -> list[str]:
+    announced()
     """Names of customers sent Return Tier Updated (in-app rows), sorted."""
     rows = Notification.objects.filter(type=NotificationType.RETURN_TIER_UPDATED, channel="in_app")
     if customer is not None:

@@ -15,7 +15,7 @@ from juiced.returns import recalc
 from juiced.returns.models import CustomerTier, TierRecalculation
 from juiced.returns.recalc import Bracket, recalculation_request, recalculation_run, return_rate, tier_for
 
-from ._recalc_support import ledger, make_tier, seed_ladder, tier_notices, tiers_on
+from ._recalc_support import announced, ledger, make_tier, seed_ladder, tier_notices, tiers_on
 
 pytestmark = pytest.mark.django_db
 
@@ -148,9 +148,9 @@ def test_the_notice_names_the_tier_its_discount_and_the_matched_penalty(tenant_a
     seed_ladder(tenant_a)
     rotten = customer("Rotten", charged=ESTABLISHED, returned=333_300)
     recalculate(tenant_a)
-    assert (
-        Notification.objects.get(customer=rotten, channel="in_app").body == "Your return tier is now Rotten."
-    )
+    announced()
+    notice = Notification.objects.get(customer=rotten, channel="in_app")
+    assert notice.body == "Your return tier is now Rotten."
     tiers = seed_ladder_rows(tenant_a)
     assert recalc.tier_context(tiers["Rotten"], Decimal("33.33")) == {
         "name": "Rotten", "discount_percentage": "0.00", "penalty_percentage": "33.33",
