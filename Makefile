@@ -39,6 +39,7 @@ bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/wallet.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/tiers.py
 
 bench-ingest: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
