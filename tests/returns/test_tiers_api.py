@@ -69,11 +69,11 @@ def test_build_the_seed_ladder_list_get_patch_delete(admin):
     listed = admin.get(BASE).json()
     assert [t["name"] for t in listed["data"]] == ["Fresh", "Golden", "Ripe", "Overripe", "Rotten"]
     golden = admin.get(f"{BASE}/{ids[1]}").json()
-    assert golden["lower_bound"] == "0.00" and golden["upper_bound"] == "5.00"
-    assert golden["discount_percent"] == "5.00" and golden["object"] == "return_tier"
+    assert golden["lower_bound"] == 0 and golden["upper_bound"] == 5
+    assert golden["discount_percent"] == 5 and golden["object"] == "return_tier"
     assert listed["data"][0]["lower_bound"] is None
     changed = patch(admin, f"{BASE}/{ids[2]}", {"headline": "Normal", "upper_bound": "14.50"}).json()
-    assert changed["headline"] == "Normal" and changed["upper_bound"] == "14.50"
+    assert changed["headline"] == "Normal" and changed["upper_bound"] == 14.5
     assert admin.delete(f"{BASE}/{ids[2]}").status_code == 204
     assert admin.get(f"{BASE}/{ids[2]}").status_code == 404
 

@@ -65,8 +65,32 @@ def customer_object(customer: Customer, statuses: CustomerStatuses) -> dict[str,
             "budget": statuses.budget.value,
         },
         "wallet": wallet_summary(customer.wallet),
+        **customer_return_standing(customer),
         "created": customer.created_at,
         "updated": customer.updated_at,
+    }
+
+
+# Customer pages of the API load each customer's return tier with the page (page_of), so the list stays a
+# fixed number of queries; a lone customer costs one more query.
+CUSTOMER_RELATED = ("return_tier__tier",)
+
+
+def customer_return_standing(customer: Customer) -> dict[str, Any]:
+    """`return_rate` (a number, 2 places) and `return_tier` ({id, name} or null) from the customer's
+    CustomerTier as the last recalculation left it (0 and null without one)."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        row = customer.return_tier
+    except ObjectDoesNotExist:
+        row = None
+    if row is None:
+        return {"return_rate": 0.0, "return_tier": None}
+    tier = row.tier
+    return {
+        "return_rate": float(row.return_rate),
+        "return_tier": None if tier is None else {"id": tier.public_id, "name": tier.name},
     }
 
 
@@ -97,6 +121,8 @@ def transaction_object(txn: Transaction, *, customer_public_id: str, currency: s
 
 def page_of(queryset: QuerySet, *, page: int, per_page: int) -> tuple[list[Any], dict[str, Any]]:
     """One page of rows and the list envelope's counters (a count query plus the page query)."""
+    if queryset.model is Customer:
+        queryset = queryset.select_related(*CUSTOMER_RELATED)
     total = queryset.count()
     offset = (page - 1) * per_page
     rows = list(queryset[offset : offset + per_page]) if offset < total else []

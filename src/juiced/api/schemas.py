@@ -65,6 +65,11 @@ class WalletSummaryOut(Schema):
     currency: str
 
 
+class ReturnTierRefOut(Schema):
+    id: str
+    name: str
+
+
 class CustomerOut(Schema):
     id: str
     object: Literal["customer"]
@@ -88,6 +93,8 @@ class CustomerOut(Schema):
     archived: bool
     status: StatusOut
     wallet: WalletSummaryOut
+    return_rate: float
+    return_tier: ReturnTierRefOut | None
     created: datetime
     updated: datetime
 

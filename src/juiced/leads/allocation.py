@@ -75,6 +75,7 @@ class AllocationResult:
 class TierTerms:
     penalty_pct: Decimal = Decimal(0)
     discount_pct: Decimal = Decimal(0)
+    name: str = field(default="", compare=False)  # the tier's name, for the flow log only
 
 
 NO_TERMS = TierTerms()
@@ -102,6 +103,7 @@ class Offered(NamedTuple):
     # The six limits (daily/weekly/monthly cap, then budget), or None when none is set (the usual case).
     customer_limits: tuple[int | None, ...] | None
     bid_limits: tuple[int | None, ...] | None
+    tier_name: str = ""  # the customer's return tier when it has terms (penalty or discount)
 
     @property
     def limited(self) -> bool:
@@ -295,6 +297,7 @@ def load_candidates(
                 scope,
                 None if customer_limits is None else _parse_limits(customer_limits),
                 None if bid_limits is None else _parse_limits(bid_limits),
+                tier.name if tier else "",
             )
         )
     return with_usage(offered, now=now)
@@ -361,8 +364,11 @@ def _decimal_text(value: Decimal) -> str:
 # row per bid, so a run with a thousand bids stays small. `effective` is null when it equals `competing`
 # (no penalty), else the exact decimal as text; `rank` is null for an excluded bid; `reason` is a short
 # code (REASON_CODES) or null. The bid's customer and scope are not repeated: a bid never changes either,
-# so the reader (auction_candidates) looks them up by the bid's public id.
+# so the reader (auction_candidates) looks them up by the bid's public id. When any candidate has return-
+# tier terms, three more columns follow (TIER_COLUMNS): the tier's name and the penalty % and discount %
+# applied, as 2-decimal text (all three null for a candidate without terms; absent in older logs).
 AUCTION_COLUMNS = ("bid", "amount", "available", "competing", "effective", "rank", "reason")
+TIER_COLUMNS = ("tier", "penalty", "discount")
 REASON_CODES = {
     INELIGIBLE_CUSTOMER: "ineligible",
     PAUSED: "paused",
@@ -379,6 +385,7 @@ REASON_TEXTS = {code: text for text, code in REASON_CODES.items()}
 def auction_event(offered: list[Offered], decision: Decision, *, smart_pricing: bool) -> dict[str, Any]:
     """The auction stage: every candidate with its amount, competing and effective bid, and outcome."""
     public_ids = {o.candidate.bid_id: o.bid_public_id for o in offered}
+    tiers = {o.candidate.bid_id: o.tier_name for o in offered if o.tier_name}
     codes = REASON_CODES
     rows = []
     competed = 0
@@ -399,17 +406,26 @@ def auction_event(offered: list[Offered], decision: Decision, *, smart_pricing: 
                 None if reason is None else codes.get(reason, reason),
             ]
         )
+        if tiers:
+            name = tiers.get(candidate.bid_id)
+            rows[-1] += (
+                [name, _decimal_text(candidate.penalty_pct), _decimal_text(candidate.discount_pct)]
+                if name
+                else [None, None, None]
+            )
+    columns = [*AUCTION_COLUMNS, *TIER_COLUMNS] if tiers else list(AUCTION_COLUMNS)
     return _event(
         "auction",
         f"{len(rows)} bid(s) considered, {competed} competed.",
         smart_pricing=smart_pricing,
-        candidates={"columns": list(AUCTION_COLUMNS), "rows": rows},
+        candidates={"columns": columns, "rows": rows},
     )
 
 
 def auction_candidates(value: Any, *, tenant_id: int | None = None) -> list[dict[str, Any]]:
     """An auction stage's candidates as one dict per bid (bid, customer, customer_name, scope, amount,
-    available, competing, effective as 2-decimal text, outcome, rank, reason), from the compact table
+    available, competing, effective as 2-decimal text, outcome, rank, reason; plus the return tier's name,
+    penalty % and discount % as text for a candidate with tier terms), from the compact table
     (customers and scopes looked up by bid, in one query, within `tenant_id` when given) or from the
     older list of dicts."""
     if isinstance(value, list):
@@ -448,6 +464,8 @@ def auction_candidates(value: Any, *, tenant_id: int | None = None) -> list[dict
                 "reason": REASON_TEXTS.get(code, code) if code else "",
             }
         )
+        if raw.get("tier"):
+            result[-1].update(tier=raw["tier"], penalty=raw.get("penalty"), discount=raw.get("discount"))
     return result
 
 

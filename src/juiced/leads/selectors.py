@@ -338,6 +338,7 @@ class CandidateView:
     outcome: str
     reason: str
     rank: Any
+    tier: str = ""  # "Overripe: penalty 20.00 %, discount 0.00 %" when return-tier terms applied
 
 
 @dataclass(frozen=True)
@@ -362,6 +363,8 @@ def _candidate_view(raw: dict[str, Any]) -> CandidateView:
     customer = raw.get("customer")
     customer_id = customer.get("id", "") if isinstance(customer, dict) else customer or ""
     customer_name = customer.get("name", "") if isinstance(customer, dict) else ""
+    tier = _tier_text(raw)
+    outcome = str(_pick(raw, "outcome", "result"))
     return CandidateView(
         bid=str(_pick(raw, "bid", "bid_id", "bid_public_id")),
         customer=str(_pick(raw, "customer_id", "customer_public_id", default=customer_id)),
@@ -369,10 +372,19 @@ def _candidate_view(raw: dict[str, Any]) -> CandidateView:
         amount=_pick(raw, "amount", "bid_amount", default=None),
         competing=_pick(raw, "competing", default=None),
         effective=_pick(raw, "effective", default=None),
-        outcome=str(_pick(raw, "outcome", "result")),
+        outcome=f"{outcome} · tier {tier}" if tier else outcome,
         reason=str(_pick(raw, "reason")),
         rank=_pick(raw, "rank", default=None),
+        tier=tier,
     )
+
+
+def _tier_text(raw: dict[str, Any]) -> str:
+    """The return-tier terms a candidate competed with, as one line ("" without terms)."""
+    name = raw.get("tier")
+    if not name:
+        return ""
+    return f"{name}: penalty {raw.get('penalty') or '0.00'} %, discount {raw.get('discount') or '0.00'} %"
 
 
 KNOWN_EVENT_KEYS = {"stage", "at", "message", "candidates", "winner", "price"}

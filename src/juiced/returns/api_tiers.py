@@ -1,8 +1,10 @@
 """Staff JSON API (under /api/manage/): the return-tier ladder and the tenant's Return Settings.
 
-Reads need returns.view; writes need return_tiers.manage (Admin). Percentages travel as strings with two
-decimals ("5.00"); on input a number or a string is accepted. Handlers are thin: they call tiers.py and
-settings.py, whose field-level messages are the same the dashboard form shows.
+Reads need returns.view; writes need return_tiers.manage (Admin). Percentages travel as JSON numbers with
+at most two decimals (5, 4.99); more decimals are a field-level 422 (a numeric string is still accepted on
+input). `return-tiers/recalculate` queues a recalculation and answers 202 with the run's id, which
+`jobs/{id}` reports on. Handlers are thin: they call tiers.py, settings.py and recalc.py, whose field-level
+messages are the same the dashboard form shows.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from ninja.responses import Status
 
 from juiced.api.auth import access_of
 from juiced.api.schemas import ErrorOut, StrictInput
+from juiced.core.errors import NotFound
+from juiced.returns import recalc, tiers
 from juiced.returns import settings as return_settings
-from juiced.returns import tiers
-from juiced.returns.models import ReturnTier
+from juiced.returns.models import ReturnTier, TierRecalculation
 
 router = Router(tags=["Return tiers"])
 
@@ -54,13 +57,13 @@ class TierOut(Schema):
     color: str
     icon: str
     applies_to_new_customers: bool
-    lower_bound: str | None
-    upper_bound: str | None
+    lower_bound: float | None
+    upper_bound: float | None
     discount_enabled: bool
-    discount_percent: str | None
+    discount_percent: float | None
     penalty_enabled: bool
     penalty_matches_return_rate: bool
-    penalty_percent: str | None
+    penalty_percent: float | None
     position: int
     created: datetime
     updated: datetime
@@ -77,6 +80,26 @@ class OrderIn(StrictInput):
 
 class IdsIn(StrictInput):
     ids: list[str]
+
+
+class JobStartedOut(Schema):
+    id: str
+    object: str
+    status: str
+
+
+class JobOut(Schema):
+    id: str
+    object: str
+    kind: str
+    status: str
+    total: int
+    processed: int
+    changed: int
+    error: str | None
+    created: datetime
+    started: datetime | None
+    finished: datetime | None
 
 
 class DeletedOut(Schema):
@@ -104,8 +127,9 @@ class SettingsOut(Schema):
     updated: datetime
 
 
-def _pct(value: Any) -> str | None:
-    return None if value is None else f"{value:.2f}"
+def _pct(value: Any) -> float | None:
+    """A stored 2-place Decimal as a JSON number (5.00 → 5.0, 4.99 → 4.99)."""
+    return None if value is None else float(value)
 
 
 def tier_object(tier: ReturnTier) -> dict[str, Any]:
@@ -178,6 +202,42 @@ def bulk_delete_tiers(request: HttpRequest, payload: IdsIn):
     access = _access(request, MANAGE)
     count = tiers.tiers_delete(tenant=access.tenant, actor=access.user, public_ids=payload.ids)
     return {"object": "deleted", "deleted": count}
+
+
+@router.post(
+    "/return-tiers/recalculate", response={202: JobStartedOut, **ERRORS}, summary="Recalculate return tiers"
+)
+def recalculate_tiers(request: HttpRequest):
+    """Queue a recalculation of every customer's tier; 409 while one is queued or running."""
+    access = _access(request, MANAGE)
+    run = recalc.recalculation_request(tenant=access.tenant, actor=access.user)
+    return Status(202, {"id": run.public_id, "object": "job", "status": run.status})
+
+
+def job_object(run: TierRecalculation) -> dict[str, Any]:
+    return {
+        "id": run.public_id,
+        "object": "job",
+        "kind": "return_tiers.recalculate",
+        "status": run.status,
+        "total": run.total,
+        "processed": run.processed,
+        "changed": run.changed,
+        "error": run.error or None,
+        "created": run.created_at,
+        "started": run.started_at,
+        "finished": run.finished_at,
+    }
+
+
+@router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS}, summary="Get a background job's progress")
+def get_job(request: HttpRequest, job_id: str):
+    """A tier recalculation run of this tenant: status (queued, running, finished, failed) and progress."""
+    access = _access(request, VIEW)
+    run = TierRecalculation.objects.filter(tenant=access.tenant, public_id=job_id).first()
+    if run is None:
+        raise NotFound("No such job.")
+    return job_object(run)
 
 
 @router.get("/return-tiers/{tier_id}", response={200: TierOut, **ERRORS}, summary="Get a return tier")
