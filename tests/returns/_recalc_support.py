@@ -62,10 +62,16 @@ def ledger(customer, *, charged: int, returned: int = 0) -> None:
 
 
 def announced() -> None:
-    """Run the queued jobs, as the worker would: Return Tier Updated is sent by a job per batch."""
-    from django.core.management import call_command
+    """Run the queued Return Tier Updated jobs in this test's transaction, as the worker would run them
+    after commit (the real worker is exercised by test_the_background_job_runs_through_the_worker)."""
+    from django_tasks_db.models import DBTaskResult
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    from juiced.returns.recalc import tier_updates_announce
+
+    queued = DBTaskResult.objects.filter(task_path__endswith="tier_updates_announce")
+    for row in queued.order_by("enqueued_at"):
+        tier_updates_announce.func(**row.args_kwargs["kwargs"])
+        row.delete()
 
 
 def tier_notices(customer=None) -> list[str]:
