@@ -26,7 +26,7 @@ def test_contact_crud(alice_api, acme_customer):
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["id"].startswith("con_") and body["value"] == "a@acme.test"
-    assert len(body["notifications"]) == 14 and body["notifications"]["return_tier_updated"] is False
+    assert len(body["notifications"]) == 15 and body["notifications"]["return_tier_updated"] is False
     path = f"{contacts_path(acme_customer)}/{body['id']}"
     patched = call(alice_api, "patch", path, {"name": "Ops", "preferences": {"outbid": False}})
     assert patched.status_code == 200 and patched.json()["notifications"]["outbid"] is False
@@ -82,7 +82,7 @@ def test_phone_contact_with_twilio_configured(alice_api, acme_customer):
 
 def test_templates(alice_api):
     listed = call(alice_api, "get", "/notification-templates").json()
-    assert len(listed) == 14 and {t["category"] for t in listed} == {"lead", "bid", "account", "marketplace"}
+    assert len(listed) == 15 and {t["category"] for t in listed} == {"lead", "bid", "account", "marketplace"}
     bad = call(
         alice_api, "patch", "/notification-templates/outbid", {"sms_body": "{{ tier.name }} {{ bid.amount }}"}
     )

@@ -69,3 +69,36 @@ def test_concurrent_requests_open_one(tenant_a, acme_customer, sold_lead):
     results = run_at_once([ask] * THREADS)
     assert len([r for r in results if isinstance(r, ReturnRequest)]) == 1, results
     assert ReturnRequest.objects.filter(lead=lead).count() == 1
+
+
+def test_a_recalculation_racing_a_return_ends_consistent(tenant_a, acme_customer, alice, sold_lead):
+    """Approving a return while the tiers are recalculated: the credit happens exactly once, the run
+    finishes, and the customer's stored rate is the one before or after the return — never anything else;
+    the next run sees the return."""
+    from decimal import Decimal
+
+    from juiced.returns.models import CustomerTier, ReturnSettings, ReturnTier
+    from juiced.returns.recalc import recalculation_request, recalculation_run
+
+    ReturnSettings.objects.update_or_create(tenant=tenant_a, defaults={"tiers_enabled": True})
+    ReturnTier.objects.create(tenant=tenant_a, name="All", lower_bound=0, upper_bound=100)
+    lead = sold_lead(acme_customer, 600_000)  # established: over $5,000 charged
+    req = services.return_request(tenant=tenant_a, lead_id=lead.public_id, reason="Other")
+    run = recalculation_request(tenant=tenant_a, actor=alice, in_background=False)
+
+    results = run_at_once(
+        [
+            lambda: services.return_approve(tenant=tenant_a, request_id=req.public_id, actor=alice),
+            lambda: recalculation_run(recalculation_id=run.pk),
+        ]
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    run.refresh_from_db()
+    assert run.status == "finished"
+    stored = CustomerTier.objects.get(customer=acme_customer).return_rate
+    assert stored in (Decimal("0.00"), Decimal("100.00"))
+    assert Transaction.objects.filter(event=TransactionEvent.LEAD_RETURNED).count() == 1
+    again = recalculation_request(tenant=tenant_a, actor=alice, in_background=False)
+    recalculation_run(recalculation_id=again.pk)
+    assert CustomerTier.objects.get(customer=acme_customer).return_rate == Decimal("100.00")
+    assert ledger_check()[1] == []

@@ -165,3 +165,14 @@ def test_return_rate(tenant_a, acme_customer, sold_lead):
 
     later = timezone.now() + timedelta(days=31)
     assert selectors.customer_return_rate(acme_customer, now=later) == (Decimal("0.00"), 0, 0)
+
+
+def test_a_rejection_sends_the_buyer_its_reason(
+    tenant_a, acme_customer, alice, sold_lead, django_capture_on_commit_callbacks
+):
+    lead = sold_lead(acme_customer, 1000)
+    req = services.return_request(tenant=tenant_a, lead_id=lead.public_id, reason=REASON)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_reject(tenant=tenant_a, request_id=req.public_id, actor=alice, note="We reached them")
+    notice = Notification.objects.get(customer=acme_customer, type="return_rejected", channel="in_app")
+    assert "We reached them" in notice.body

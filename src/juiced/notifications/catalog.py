@@ -28,6 +28,7 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "bid": ("public_id", "amount", "lead_type", "status"),
     "buy_order": ("public_id", "amount", "scope", "status"),
     "tier": ("name", "discount_percentage", "penalty_percentage"),
+    "return": ("public_id", "reason", "note"),
     "transaction": ("public_id", "amount", "kind", "description", "balance"),
     "payment": ("public_id", "amount", "fee", "total", "kind", "method", "error"),
     "contact": ("name", "value"),
@@ -49,6 +50,7 @@ TYPE_NAMESPACES: dict[str, tuple[str, ...]] = {
     T.ACCOUNT_ARCHIVED: COMMON,
     T.ACCOUNT_RESTORED: COMMON,
     T.RETURN_APPROVED: (*COMMON, "lead", "transaction"),
+    T.RETURN_REJECTED: (*COMMON, "lead", "return"),
     T.RETURN_TIER_UPDATED: (*COMMON, "tier"),
     T.PAYMENT_FAILED: (*COMMON, "payment", "transaction"),
     T.PAYMENT_SUCCESSFUL: (*COMMON, "payment", "transaction"),
@@ -95,6 +97,11 @@ SAMPLE: dict[str, dict[str, object]] = {
         "status": "exceeded",
     },
     "tier": {"name": "Gold", "discount_percentage": "5.00", "penalty_percentage": "0.00"},
+    "return": {
+        "public_id": "ret_01jsample0000000000000000",
+        "reason": "Wrong or disconnected phone number",
+        "note": "We reached the lead on the number given.",
+    },
     "transaction": {
         "public_id": "txn_01jsample0000000000000000",
         "amount": 10000,
@@ -184,6 +191,12 @@ DEFAULTS: dict[str, Default] = {
         "Hello {{ customer.name }},\n\nYour return of lead {{ lead.full_name }} ({{ lead.public_id }}) "
         "was approved; {{ transaction.amount }} was credited to your wallet." + _SIGN,
         "Return of {{ lead.full_name }} approved: {{ transaction.amount }} credited.",
+    ),
+    T.RETURN_REJECTED: Default(
+        "Return rejected: {{ lead.full_name }}",
+        "Hello {{ customer.name }},\n\nYour return of lead {{ lead.full_name }} ({{ lead.public_id }}) "
+        "was not approved: {{ return.note }}" + _SIGN,
+        "Return of {{ lead.full_name }} not approved: {{ return.note }}",
     ),
     T.RETURN_TIER_UPDATED: Default(
         "Your return tier is now {{ tier.name }}",

@@ -22,6 +22,8 @@ class NotificationType(models.TextChoices):
     ACCOUNT_ARCHIVED = "account_archived", "Account Archived"
     ACCOUNT_RESTORED = "account_restored", "Account Restored"
     RETURN_APPROVED = "return_approved", "Return Approved"
+    # Not in Juiced's list of 14: issue 6 asks that a rejection sends its reason to the buyer.
+    RETURN_REJECTED = "return_rejected", "Return Rejected"
     RETURN_TIER_UPDATED = "return_tier_updated", "Return Tier Updated"
     PAYMENT_FAILED = "payment_failed", "Payment Failed"
     PAYMENT_SUCCESSFUL = "payment_successful", "Payment Successful"
@@ -40,6 +42,7 @@ C = NotificationCategory
 TYPE_CATEGORY: dict[str, str] = {
     T.LEAD_ASSIGNED: C.LEAD,
     T.RETURN_APPROVED: C.LEAD,
+    T.RETURN_REJECTED: C.LEAD,
     T.OUTBID: C.BID,
     T.BID_MATCHED: C.BID,
     T.UNDER_FUNDED_BIDS: C.BID,

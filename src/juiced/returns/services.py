@@ -205,7 +205,7 @@ def return_approve(*, tenant: Any, request_id: str, actor: Any = None, note: str
 
 
 def return_reject(*, tenant: Any, request_id: str, actor: Any = None, note: str = "") -> ReturnRequest:
-    """Reject a pending return with a note the buyer sees on the portal's Returns page."""
+    """Reject a pending return with a note; the buyer is told why (Return Rejected) and sees it."""
     note = _clean_note(note)
     if not note:
         raise _refuse("note", "Tell the buyer why the return is rejected.")
@@ -226,6 +226,14 @@ def return_reject(*, tenant: Any, request_id: str, actor: Any = None, note: str 
             actor=actor,
             action="return.rejected",
             summary=f"Return {request.public_id} rejected: {note}",
+        )
+        customer, lead = request.customer, request.lead
+        context = {
+            "lead": representations.notification_lead(lead),
+            "return": {"public_id": request.public_id, "reason": request.reason, "note": note},
+        }
+        transaction.on_commit(
+            lambda: notify(customer=customer, type=NotificationType.RETURN_REJECTED, context=context)
         )
     return request
 
