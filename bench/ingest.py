@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from wallet import free_port, percentile, run_wrk, send_at_rate, start_server  # noqa: E402
+from wallet import free_port, fresh_database, percentile, run_wrk, send_at_rate, start_server  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/juiced_bench_ingest"
 BID_COUNTS = (1, 10, 100, 1000)
@@ -76,19 +76,7 @@ def lead_body(email: str) -> bytes:
 def prepare_database(url: str, buyers: int) -> tuple[str, list[int]]:
     """Recreate the bench database and build a market: a category, a lead type, an internal source, a
     duplicate rule on email, and `buyers` funded customers with one bid each (all archived for now)."""
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juiced.config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    fresh_database(url)
     from django.utils import timezone
 
     from juiced.customers.services import customer_create
@@ -98,7 +86,6 @@ def prepare_database(url: str, buyers: int) -> tuple[str, list[int]]:
     from juiced.wallets.models import TransactionEvent
     from juiced.wallets.services import wallet_credit
 
-    call_command("migrate", verbosity=0)
     tenant, admin = tenant_create(
         slug="bench", name="Bench Leads", admin_email="admin@bench.test", admin_password="bench-password-1"
     )

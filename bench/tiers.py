@@ -17,8 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from wallet import fresh_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/juiced_bench_tiers"
 
@@ -56,24 +62,6 @@ UPDATE wallets_wallet w SET balance = s.total, updated_at = now()
 FROM (SELECT wallet_id, sum(amount) AS total FROM wallets_transaction GROUP BY wallet_id) s
 WHERE s.wallet_id = w.id
 """
-
-
-def prepare_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juiced.config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def build(customers: int, leads: int):
@@ -137,7 +125,7 @@ def main() -> None:
     parser.add_argument("--leads-per-customer", type=int, default=100)
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    prepare_database(url)
+    fresh_database(url)
 
     started = time.perf_counter()
     tenant, rows = build(args.customers, args.leads_per_customer)

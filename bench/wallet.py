@@ -61,8 +61,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare_database(url: str, wallets: int) -> tuple[str, list[str], str]:
-    """Recreate the bench database, migrate, and make a tenant, a token, one hot and N funded wallets."""
+def fresh_database(url: str) -> None:
+    """Drop and create the bench database at `url`, point Django at it and migrate (every benchmark)."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]
@@ -77,12 +77,17 @@ def prepare_database(url: str, wallets: int) -> tuple[str, list[str], str]:
     django.setup()
     from django.core.management import call_command
 
+    call_command("migrate", verbosity=0)
+
+
+def prepare_database(url: str, wallets: int) -> tuple[str, list[str], str]:
+    """Recreate the bench database, migrate, and make a tenant, a token, one hot and N funded wallets."""
+    fresh_database(url)
     from juiced.customers.services import customer_create
     from juiced.tenants.services import api_token_create, tenant_create
     from juiced.wallets.models import TransactionEvent
     from juiced.wallets.services import wallet_credit
 
-    call_command("migrate", verbosity=0)
     tenant, admin = tenant_create(
         slug="bench", name="Bench Leads", admin_email="admin@bench.test", admin_password="bench-password-1"
     )

@@ -26,6 +26,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from wallet import fresh_database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/juiced_bench_webhooks"
 
@@ -72,24 +76,6 @@ class Receiver:
     def count(self, ids: set[str]) -> int:
         with self.lock:
             return sum(1 for i in ids if i in self.arrivals)
-
-
-def prepare_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juiced.config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def start_workers(url: str, count: int, interval: float) -> list[subprocess.Popen]:
@@ -148,7 +134,7 @@ def main() -> int:
     args = parser.parse_args()
     url = os.environ.get("BENCH_WEBHOOKS_DATABASE_URL", DEFAULT_URL)
     print(f"preparing {url}…", flush=True)
-    prepare_database(url)
+    fresh_database(url)
 
     from juiced.tenants.services import tenant_create
     from juiced.webhooks.services import webhook_create, webhook_settings_update, webhook_update

@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from juiced.core.errors import IdempotencyKeyReused, InsufficientFunds
 from juiced.wallets.models import IdempotencyRecord, Transaction, TransactionEvent, Wallet
 from juiced.wallets.selectors import ledger_check
 from juiced.wallets.services import wallet_credit, wallet_debit
+from tests.concurrency import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 20
-
-
-def run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same moment, each on its own thread and connection; results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # the test inspects what each thread got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def test_twenty_debits_on_a_wallet_that_affords_ten_exactly_ten_succeed(acme_customer, alice):
