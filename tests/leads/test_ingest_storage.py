@@ -113,8 +113,6 @@ def test_the_submission_is_written_after_the_engine_is_done(market):
 
 @pytest.mark.postgres
 def test_postgresql_writes_the_lead_with_its_rows_in_one_statement(market, rules):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
     send(market.client, "/api/leads", {**LEAD, "email": "warm@example.com", "phone": "555-000-2222"})
     with CaptureQueriesContext(connection) as queries:
         send(market.client, "/api/leads", LEAD)
@@ -130,8 +128,6 @@ def test_postgresql_writes_the_lead_with_its_rows_in_one_statement(market, rules
 
 @pytest.mark.postgres
 def test_postgresql_a_duplicate_found_by_the_lead_statement_writes_nothing_extra(market, rules):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only")
     send(market.client, "/api/leads", LEAD)
     with mock.patch.object(ingest_sql, "lead_write", wraps=ingest_sql.lead_write) as spy:
         response = send(market.client, "/api/leads", LEAD)

@@ -957,30 +957,56 @@ def _settle(
                 transaction=txn.public_id,
             )
         )
-        _lead_finish(
+        return _sold(
             lead=lead,
-            expected_status=LeadStatus.PROCESSING,
-            status=LeadStatus.ASSIGNED,
-            values={
-                "customer_id": winner.customer_id,
-                "bid_id": winner.bid_id,
-                "bid_amount": winner.amount,
-                "price": price,
-                "payout": payout,
-                "transaction_id": txn.pk,
-                "assigned_at": now,
-            },
+            sale=Sale(customer_id=winner.customer_id, bid_id=winner.bid_id, price=price),
+            bid_amount=winner.amount,
+            payout=payout,
+            txn=txn,
+            now=now,
             reason=f"Won by {chosen.customer_name} (bid {chosen.bid_public_id})",
             actor=actor,
             events=events,
-            sale=Sale(customer_id=winner.customer_id, bid_id=winner.bid_id, price=price),
         )
+
+
+def _sold(
+    *,
+    lead: Lead,
+    sale: Sale,
+    bid_amount: int,
+    payout: int,
+    txn: Any,
+    now: datetime,
+    reason: str,
+    actor: Any,
+    events: list[dict[str, Any]],
+) -> AllocationResult:
+    """Record a charged sale on the lead (assigned, buyer, bid, price, payout, charge) and answer it."""
+    _lead_finish(
+        lead=lead,
+        expected_status=LeadStatus.PROCESSING,
+        status=LeadStatus.ASSIGNED,
+        values={
+            "customer_id": sale.customer_id,
+            "bid_id": sale.bid_id,
+            "bid_amount": bid_amount,
+            "price": sale.price,
+            "payout": payout,
+            "transaction_id": txn.pk,
+            "assigned_at": now,
+        },
+        reason=reason,
+        actor=actor,
+        events=events,
+        sale=sale,
+    )
     return AllocationResult(
         status=LeadStatus.ASSIGNED,
-        price=price,
+        price=sale.price,
         payout=payout,
-        customer_id=winner.customer_id,
-        bid_id=winner.bid_id,
+        customer_id=sale.customer_id,
+        bid_id=sale.bid_id,
         events=events,
     )
 
@@ -1040,32 +1066,17 @@ def _honour_offer(
                 transaction=txn.public_id,
             )
         )
-        _lead_finish(
+        return _sold(
             lead=lead,
-            expected_status=LeadStatus.PROCESSING,
-            status=LeadStatus.ASSIGNED,
-            values={
-                "customer_id": customer.pk,
-                "bid_id": bid.pk,
-                "bid_amount": bid.amount,
-                "price": offer.price,
-                "payout": payout,
-                "transaction_id": txn.pk,
-                "assigned_at": now,
-            },
+            sale=Sale(customer_id=customer.pk, bid_id=bid.pk, price=offer.price),
+            bid_amount=bid.amount,
+            payout=payout,
+            txn=txn,
+            now=now,
             reason=f"Ping offer honoured for {customer.name} (bid {bid.public_id})",
             actor=actor,
             events=events,
-            sale=Sale(customer_id=customer.pk, bid_id=bid.pk, price=offer.price),
         )
-    return AllocationResult(
-        status=LeadStatus.ASSIGNED,
-        price=offer.price,
-        payout=payout,
-        customer_id=customer.pk,
-        bid_id=bid.pk,
-        events=events,
-    )
 
 
 def _offer_limits_problem(*, bid: Bid, price: int, terms: Terms, now: datetime) -> str:
