@@ -297,8 +297,6 @@ def lead_reprocess(request: HttpRequest, lead_id: str) -> HttpResponse:
         result = allocation.lead_reprocess(lead=lead, actor=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
-    except NotImplementedError:
-        messages.error(request, "Reprocessing is not available yet.")
     else:
         messages.success(request, f"Lead reprocessed: {result.status.replace('_', ' ')}.")
     return redirect(f"/manage/{tenant.slug}/leads/{lead.public_id}/")

@@ -86,15 +86,13 @@ def portal_bid_preview(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     lead_types = selectors.biddable_lead_types(tenant=scope.tenant)
     form = PreviewForm(request.GET or None, lead_types=lead_types)
-    preview, error = None, ""
+    preview = None
     if request.GET and form.is_valid():
         try:
             preview = _preview(scope, form.cleaned_data)
         except ValidationFailed as exc:
             add_domain_errors(form, exc)
-        except NotImplementedError:
-            error = "The preview is not available yet: the auction engine is still being built."
-    context = {"scope": scope, "customer": scope.customer, "form": form, "preview": preview, "error": error,
+    context = {"scope": scope, "customer": scope.customer, "form": form, "preview": preview,
                "currency": scope.currency}  # fmt: skip
     return render_page_or_partial(request, "leads/portal/preview.html", "leads/portal/_preview.html", context)
 
