@@ -293,7 +293,7 @@ def test_portal_leads_show_deliverable_fields_only_and_export_csv(login_client, 
     body = client.get("/app/leads/").content.decode()
     assert "Ann" in body and "Rob" not in body and "Una" not in body and "$21.00" in body
     detail = client.get(f"/app/leads/{market['sold'].public_id}/").content.decode()
-    assert "Age" in detail and "Internal score" not in detail and "97" not in detail
+    assert "Age" in detail and "Internal score" not in detail and "<td>97</td>" not in detail
     assert client.get(f"/app/leads/{market['rivals_lead'].public_id}/").status_code == 404
     response = client.get("/app/leads.csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
