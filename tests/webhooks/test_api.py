@@ -89,7 +89,7 @@ def test_customer_webhook_with_a_template_and_its_errors(alice_api, acme_custome
     assert created.json()["payload_template"] == template
 
 
-def test_test_send_deliveries_and_resend(alice_api, acme_customer):
+def test_test_send_deliveries_and_resend(alice_api, acme_customer, premium_homes):
     base = f"/customers/{acme_customer.public_id}/webhooks"
     webhook = call(alice_api, "post", base, {"name": "CRM", "url": PUBLIC}).json()
     path = f"{base}/{webhook['id']}"
@@ -97,9 +97,9 @@ def test_test_send_deliveries_and_resend(alice_api, acme_customer):
     assert_error(
         call(alice_api, "post", path + "/test", {"lead_type": "spaceship"}), 422, "invalid", "lead_type"
     )
-    sent = call(alice_api, "post", path + "/test", {"lead_type": "home_services"})
+    sent = call(alice_api, "post", path + "/test", {"lead_type": premium_homes.public_id})
     assert sent.status_code == 202
-    assert sent.json()["test"] is True and '"Roof repair"' in sent.json()["body"]
+    assert sent.json()["test"] is True and '"Premium homes"' in sent.json()["body"]
 
     deliveries = call(alice_api, "get", path + "/deliveries").json()["data"]
     assert [d["id"] for d in deliveries] == [sent.json()["id"]]

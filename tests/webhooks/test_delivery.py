@@ -302,22 +302,24 @@ def test_a_customer_webhook_gets_only_its_customers_leads(customer_hook, acme_cu
     assert webhook_emit(tenant=acme_customer.tenant, event="lead.assigned", data={}) == []
 
 
-def test_send_test_uses_sample_data_of_the_chosen_lead_type_even_when_paused(customer_hook, receiver, alice):
+def test_send_test_uses_sample_data_of_the_chosen_lead_type_even_when_paused(
+    customer_hook, receiver, alice, premium_homes
+):
     endpoint, secret = customer_hook
     endpoint = webhook_update(
         endpoint=endpoint,
         actor=alice,
         data={
             "is_active": False,
-            "payload_template": '{"make": {{ lead.details.vehicle_make }}, "e": {{ event }}}',
+            "payload_template": '{"coverage": {{ lead.details.coverage }}, "e": {{ event }}}',
         },
     )
-    delivery = webhook_test_send(endpoint=endpoint, lead_type="auto_insurance")
+    delivery = webhook_test_send(endpoint=endpoint, lead_type=premium_homes.public_id)
     assert delivery.is_test
     deliver(delivery, force=True)
     (received,) = receiver.requests
     assert received.headers["Juiced-Test"] == "true"
-    assert verified(received, secret) == {"make": "Toyota", "e": "lead.assigned"}
+    assert verified(received, secret) == {"coverage": "Basic", "e": "lead.assigned"}
 
 
 def test_send_test_of_a_tenant_webhook_sends_a_test_event(tenant_hook, receiver):
@@ -325,7 +327,7 @@ def test_send_test_of_a_tenant_webhook_sends_a_test_event(tenant_hook, receiver)
     deliver(webhook_test_send(endpoint=endpoint), force=True)
     body = verified(receiver.requests[0], secret)
     assert body["type"] == "webhook.test" and body["data"]["test"] is True
-    assert body["data"]["lead"]["lead_type"]["key"] == "generic"
+    assert body["data"]["lead"]["lead_type"] == {"key": "generic_lead", "name": "Generic lead"}
 
 
 # --- the real worker ------------------------------------------------------------------------------------

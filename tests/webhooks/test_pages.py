@@ -116,7 +116,7 @@ def test_edit_test_rotate_and_delete_from_the_page(login_client, alice, tenant_h
         False,
     )
 
-    client.post(base + "test/", {"lead_type": "auto_insurance"})
+    client.post(base + "test/", {"lead_type": ""})
     assert WebhookDelivery.objects.get().is_test
 
     old = tenant_hook.secret_encrypted
@@ -211,7 +211,7 @@ def test_a_tenant_webhook_is_not_reachable_through_a_customer_tab(
 # --- the portal -----------------------------------------------------------------------------------------
 
 
-def test_the_buyer_adds_a_webhook_and_sends_a_test(login_client, buyer, acme_customer):
+def test_the_buyer_adds_a_webhook_and_sends_a_test(login_client, buyer, acme_customer, premium_homes):
     client = login_client(buyer)
     assert client.get("/app/webhooks/").status_code == 200
     response = client.post("/app/webhooks/", {"name": "My CRM", "url": PUBLIC, "is_active": "on"})
@@ -219,9 +219,9 @@ def test_the_buyer_adds_a_webhook_and_sends_a_test(login_client, buyer, acme_cus
     assert response.status_code == 302 and endpoint.customer == acme_customer
     assert 'data-testid="webhook-secret"' in client.get(response.url).content.decode()
 
-    client.post(f"/app/webhooks/{endpoint.public_id}/test/", {"lead_type": "home_services"})
+    client.post(f"/app/webhooks/{endpoint.public_id}/test/", {"lead_type": premium_homes.public_id})
     delivery = WebhookDelivery.objects.get()
-    assert delivery.is_test and "Roof repair" in delivery.body
+    assert delivery.is_test and "Premium homes" in delivery.body
     assert delivery.public_id in client.get(f"/app/webhooks/{endpoint.public_id}/").content.decode()
 
 

@@ -7,11 +7,14 @@ import json
 import pytest
 
 from juiced.core.errors import ValidationFailed
+from juiced.leads.fields import FieldSpec, normalize_value
+from juiced.leads.models import FieldType
 from juiced.webhooks.payloads import (
-    SAMPLE_LEAD_TYPES,
+    SampleLeadType,
     customer_payload,
     placeholders,
     sample_lead,
+    sample_value,
     template_check,
     template_render,
 )
@@ -109,13 +112,43 @@ def test_an_empty_template_sends_the_default_payload():
     }
 
 
-@pytest.mark.parametrize("lead_type", [None, *SAMPLE_LEAD_TYPES])
-def test_sample_leads_exist_for_every_sample_type(lead_type):
-    lead = sample_lead(lead_type, currency="EUR")
+def test_the_generic_sample_lead_has_the_base_fields_only():
+    lead = sample_lead(None, currency="EUR")
     assert lead["public_id"].startswith("lead_") and lead["currency"] == "eur"
-    assert lead["lead_type"]["key"] == (lead_type or "generic")
-    assert isinstance(lead["price"], int)
+    assert lead["lead_type"] == {"key": "generic_lead", "name": "Generic lead"}
+    assert isinstance(lead["price"], int) and lead["details"] == {}
+    assert lead["first_name"] == "Jane" and lead["zip"] == "62701"
 
 
-def test_an_unknown_sample_type_falls_back_to_generic():
-    assert sample_lead("no-such-type")["lead_type"]["key"] == "generic"
+def test_a_sample_lead_carries_its_types_name_and_a_value_per_custom_field_type():
+    fields = (
+        FieldSpec("first_name", "First name"),  # a base field stays out of details
+        FieldSpec("vehicle_year", "Vehicle year", "number"),
+        FieldSpec("insured", "Currently insured", "boolean"),
+        FieldSpec("premium", "Premium", "currency"),
+        FieldSpec("since", "Insured since", "date"),
+        FieldSpec("make", "Make", "select", ("Toyota", "Ford")),
+        FieldSpec("drivers", "Drivers", "multi_select", ("Spouse", "Teen", "Self")),
+        FieldSpec("color", "Color"),
+        FieldSpec("dealer", "Dealer", "url"),
+    )
+    lead = sample_lead(SampleLeadType("Auto insurance", fields))
+    assert lead["lead_type"] == {"key": "auto_insurance", "name": "Auto insurance"}
+    assert lead["details"] == {
+        "vehicle_year": 3,
+        "insured": True,
+        "premium": "1500.00",
+        "since": "2026-01-15",
+        "make": "Toyota",
+        "drivers": ["Spouse", "Teen"],
+        "color": "Sample Color",
+        "dealer": "https://example.com",
+    }
+
+
+def test_every_field_types_sample_value_passes_lead_validation():
+    """A sample lead is shaped like a real one: each sample value is what ingestion would accept and store."""
+    for field_type in FieldType.values:
+        spec = FieldSpec("custom", "Custom", field_type, ("One", "Two"))
+        value = sample_value(spec)
+        assert normalize_value(spec, value) == (value, None), field_type

@@ -21,6 +21,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from juiced.core.errors import ValidationFailed
 from juiced.core.ids import new_public_id
+from juiced.leads.fields import BASE_KEYS, FieldSpec
+from juiced.leads.representations import lead_type_key
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}")
 OPEN_VARIABLE_PREFIXES = ("lead.details.",)  # custom lead fields: any name, null when absent
@@ -29,48 +31,69 @@ TEMPLATE_FIELD = "payload_template"
 
 # --- sample data ------------------------------------------------------------------------------------------
 
-# Sample lead types offered by "Send test". Issue 5 replaces these with the tenant's real lead types; keep
-# `sample_lead(lead_type)` as the one entry point.
-SAMPLE_LEAD_TYPES: dict[str, dict[str, Any]] = {
-    "generic": {"name": "Generic lead", "details": {}},
-    "auto_insurance": {
-        "name": "Auto insurance",
-        "details": {"vehicle_year": 2019, "vehicle_make": "Toyota", "currently_insured": True},
-    },
-    "home_services": {
-        "name": "Home services",
-        "details": {"service": "Roof repair", "homeowner": True, "timeframe": "Within 2 weeks"},
-    },
-}
-DEFAULT_SAMPLE_LEAD_TYPE = "generic"
+# "Send test" fills a lead of one of the tenant's real lead types: that type's name, the ten base fields
+# with fixed sample values, and the category's custom fields under `details` with a plausible value per
+# field type (the shape `leads.representations.lead_variables` gives a real lead). No type chosen (or a
+# tenant without lead types) gives the generic sample: base fields only.
+GENERIC_SAMPLE_TYPE_NAME = "Generic lead"
 SAMPLE_LEAD_ID = "lead_01j0000000000000000sample"
+SAMPLE_BASE_VALUES: dict[str, str] = {
+    "first_name": "Jane",
+    "last_name": "Sample",
+    "email": "jane.sample@example.com",
+    "phone": "+15555550123",
+    "address1": "123 Main St",
+    "address2": "Apt 4",
+    "city": "Springfield",
+    "state": "IL",
+    "zip": "62701",
+    "county": "Sangamon",
+}
 
 
-def sample_lead_type_choices() -> list[tuple[str, str]]:
-    return [(key, spec["name"]) for key, spec in SAMPLE_LEAD_TYPES.items()]
+@dataclass(frozen=True)
+class SampleLeadType:
+    """What a sample lead needs of a lead type: its name and its category's custom fields."""
+
+    name: str
+    fields: tuple[FieldSpec, ...] = ()
 
 
-def sample_lead(lead_type: str | None = None, *, currency: str = "usd") -> dict[str, Any]:
-    """A lead as webhook templates see it, filled with sample values for `lead_type` (generic by default)."""
-    key = lead_type if lead_type in SAMPLE_LEAD_TYPES else DEFAULT_SAMPLE_LEAD_TYPE
-    spec = SAMPLE_LEAD_TYPES[key]
+def sample_value(spec: FieldSpec) -> Any:
+    """A plausible value of a custom field, in the normalised form ingestion stores (leads/fields.py)."""
+    kind = spec.field_type
+    if kind in ("select", "multi_select"):
+        if not spec.options:
+            return [] if kind == "multi_select" else ""
+        return list(spec.options[:2]) if kind == "multi_select" else spec.options[0]
+    fixed: dict[str, Any] = {
+        "number": 3,
+        "currency": "1500.00",
+        "boolean": True,
+        "date": "2026-01-15",
+        "email": "sample@example.com",
+        "phone": "5555550123",
+        "zip": "62701",
+        "state": "IL",
+        "url": "https://example.com",
+    }
+    if kind in fixed:
+        return fixed[kind]
+    return f"Sample {spec.label or spec.key}"
+
+
+def sample_lead(lead_type: SampleLeadType | None = None, *, currency: str = "usd") -> dict[str, Any]:
+    """A lead as webhook templates see it, filled with sample values of `lead_type` (generic when None)."""
+    name = lead_type.name if lead_type else GENERIC_SAMPLE_TYPE_NAME
+    fields = lead_type.fields if lead_type else ()
     return {
         "public_id": SAMPLE_LEAD_ID,
-        "first_name": "Jane",
-        "last_name": "Sample",
-        "email": "jane.sample@example.com",
-        "phone": "+15555550123",
-        "address1": "123 Main St",
-        "address2": "Apt 4",
-        "city": "Springfield",
-        "state": "IL",
-        "zip": "62701",
-        "county": "Sangamon",
-        "lead_type": {"key": key, "name": spec["name"]},
+        **SAMPLE_BASE_VALUES,
+        "lead_type": {"key": lead_type_key(name), "name": name},
         "price": 2500,
         "currency": currency.lower(),
         "created": "2026-01-01T12:00:00Z",
-        "details": dict(spec["details"]),
+        "details": {spec.key: sample_value(spec) for spec in fields if spec.key not in BASE_KEYS},
     }
 
 
@@ -102,7 +125,9 @@ def customer_webhook_context(
     return values
 
 
-def sample_context(*, customer: Any, lead_type: str | None = None, currency: str = "usd") -> dict[str, Any]:
+def sample_context(
+    *, customer: Any, lead_type: SampleLeadType | None = None, currency: str = "usd"
+) -> dict[str, Any]:
     lead = sample_lead(lead_type, currency=currency)
     return customer_webhook_context(
         customer=customer, event="lead.assigned", event_id="evt_sample", context={"lead": lead}
@@ -312,5 +337,5 @@ def transaction_data(txn: Any, *, customer_public_id: str, currency: str) -> dic
     }
 
 
-def sample_event_data(*, lead_type: str | None, currency: str) -> dict[str, Any]:
+def sample_event_data(*, lead_type: SampleLeadType | None, currency: str) -> dict[str, Any]:
     return {"test": True, "lead": sample_lead(lead_type, currency=currency)}

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, QuerySet
 
 from juiced.core import rawsql
 from juiced.core.errors import NotFound
+from juiced.webhooks import payloads
 from juiced.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookSettings
 
 DELIVERIES_SHOWN = 50
@@ -73,3 +74,25 @@ def delivery_get(*, endpoint: WebhookEndpoint, public_id: str) -> WebhookDeliver
     if delivery is None:
         raise NotFound("No such delivery.")
     return delivery
+
+
+# --- "Send test": the tenant's real lead types ----------------------------------------------------------
+
+
+def sample_lead_type_choices(*, tenant: Any) -> list[tuple[str, str]]:
+    """(public id, "Category: Type") of the tenant's live lead types, for the "Send test" menu."""
+    from juiced.leads.setup_selectors import lead_types
+
+    return [(row.public_id, f"{row.category.name}: {row.name}") for row in lead_types(tenant=tenant)]
+
+
+def sample_lead_type(*, tenant: Any, public_id: str) -> payloads.SampleLeadType:
+    """The tenant's lead type `public_id` with its category's fields; another tenant's id is NotFound."""
+    from juiced.leads.setup_selectors import category_field_specs, lead_type_get
+
+    lead_type = lead_type_get(tenant=tenant, public_id=public_id)
+    if lead_type.archived_at is not None:
+        raise NotFound("No such lead type.")
+    return payloads.SampleLeadType(
+        name=lead_type.name, fields=tuple(category_field_specs(lead_type.category))
+    )

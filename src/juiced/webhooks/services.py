@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from juiced.core.audit import audit_record
 from juiced.core.crypto import decrypt_secret, encrypt_secret
-from juiced.core.errors import ValidationFailed
+from juiced.core.errors import NotFound, ValidationFailed
 from juiced.core.jobs import retry_delay
 from juiced.core.tasks import enqueue_on_commit
 from juiced.webhooks import payloads
@@ -28,7 +28,7 @@ from juiced.webhooks.models import (
     WebhookEvent,
     WebhookSettings,
 )
-from juiced.webhooks.selectors import allow_private_addresses, subscribed_webhooks
+from juiced.webhooks.selectors import allow_private_addresses, sample_lead_type, subscribed_webhooks
 from juiced.webhooks.sender import SendResult, http_post
 from juiced.webhooks.signing import secret_generate, signature_header
 
@@ -270,17 +270,25 @@ def customer_webhooks_send(*, customer: Any, event: str, context: dict[str, Any]
 
 
 def webhook_test_send(*, endpoint: WebhookEndpoint, lead_type: str | None = None) -> WebhookDelivery:
-    """Queue a test delivery with sample data (of a sample lead type), even while the webhook is paused."""
-    currency = endpoint.tenant.currency
+    """Queue a test delivery with a sample lead of the tenant's lead type `lead_type` (a public id; generic
+    when None), even while the webhook is paused. Another tenant's or an unknown id is a field error."""
+    tenant = endpoint.tenant
+    sample_type = None
+    if lead_type:
+        try:
+            sample_type = sample_lead_type(tenant=tenant, public_id=str(lead_type))
+        except NotFound:
+            raise ValidationFailed.on("lead_type", "Choose one of this marketplace's lead types.") from None
+    currency = tenant.currency
     if endpoint.customer is not None:
-        values = payloads.sample_context(customer=endpoint.customer, lead_type=lead_type, currency=currency)
+        values = payloads.sample_context(customer=endpoint.customer, lead_type=sample_type, currency=currency)
         event_id = payloads.event_id_new()
         values["event_id"] = event_id
         body = payloads.customer_payload(endpoint.payload_template, values)
         event = WebhookEvent.LEAD_ASSIGNED.value
     else:
         event_id = payloads.event_id_new()
-        data = payloads.sample_event_data(lead_type=lead_type, currency=currency)
+        data = payloads.sample_event_data(lead_type=sample_type, currency=currency)
         body = payloads.event_envelope(event_id=event_id, event=TEST_EVENT, data=data)
         event = TEST_EVENT
     with transaction.atomic():

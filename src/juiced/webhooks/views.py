@@ -71,7 +71,16 @@ class WebhookForm(forms.Form):
 
 
 class TestForm(forms.Form):
-    lead_type = forms.ChoiceField(label="Sample lead type", choices=payloads.sample_lead_type_choices())
+    """The lead type whose sample lead "Send test" sends: one of the tenant's live lead types."""
+
+    lead_type = forms.ChoiceField(label="Sample lead type", required=False)
+
+    def __init__(self, *args: Any, tenant: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_type"].choices = [
+            ("", payloads.GENERIC_SAMPLE_TYPE_NAME),
+            *selectors.sample_lead_type_choices(tenant=tenant),
+        ]
 
 
 # --- scopes ----------------------------------------------------------------------------------------------
@@ -166,7 +175,7 @@ def _detail(request: HttpRequest, scope: Scope, webhook_id: str) -> HttpResponse
         scope,
         endpoint=endpoint,
         form=form,
-        test_form=TestForm(),
+        test_form=TestForm(tenant=scope.tenant),
         secret=secret,
         deliveries=selectors.webhook_deliveries(endpoint=endpoint),
     )
@@ -186,8 +195,8 @@ def _action(request: HttpRequest, scope: Scope, webhook_id: str, action: str) ->
             request.session[SECRET_SESSION_KEY] = {"webhook": endpoint.public_id, "secret": secret}
             messages.success(request, "New signing secret created; the old one no longer works.")
         elif action == "test":
-            form = TestForm(request.POST)
-            lead_type = form.cleaned_data["lead_type"] if form.is_valid() else None
+            # The service checks the id against the tenant's lead types (another tenant's is refused).
+            lead_type = request.POST.get("lead_type") or None
             services.webhook_test_send(endpoint=endpoint, lead_type=lead_type)
             messages.success(request, "Test queued: it appears under Deliveries in a moment.")
     except DomainError as exc:
