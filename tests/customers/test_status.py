@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -140,3 +143,101 @@ def test_funding_grows_monotonically_with_available_money(available, bids):
 def test_exhausted_exactly_when_some_limit_is_used_up(caps, budgets):
     assert (cap_status(caps) is CapStatus.EXHAUSTED) == any(c.used >= c.limit for c in caps)
     assert (budget_status(budgets) is BudgetStatus.EXHAUSTED) == any(b.used >= b.limit for b in budgets)
+
+
+# --- boundaries (docs/ledger-and-customers.md, "Status rules") ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("available", "expected"),
+    [
+        (999, Funding.EXHAUSTED),  # just below the smallest minimum
+        (1_000, Funding.LIMITED),  # exactly the smallest minimum
+        (1_001, Funding.LIMITED),
+        (2_999, Funding.LIMITED),  # just below the largest bid
+        (3_000, Funding.AVAILABLE),  # exactly the largest bid: covered
+        (3_001, Funding.AVAILABLE),
+    ],
+)
+def test_funding_boundaries(available, expected):
+    bids = [BidFunding(amount=2_000, minimum=1_000), BidFunding(amount=3_000, minimum=1_500)]
+    assert funding_status(available=available, bids=bids) is expected
+
+
+@pytest.mark.parametrize(
+    ("available", "expected"), [(-1, Funding.EXHAUSTED), (0, Funding.EXHAUSTED), (1, Funding.AVAILABLE)]
+)
+def test_funding_boundaries_without_bids(available, expected):
+    assert funding_status(available=available, bids=[]) is expected
+
+
+@pytest.mark.parametrize(
+    ("limit", "used", "expected"),
+    [
+        (10_000, 7_999, BudgetStatus.AVAILABLE),  # just below 80 %
+        (10_000, 8_000, BudgetStatus.LIMITED),  # exactly 80 %
+        (10_000, 8_001, BudgetStatus.LIMITED),
+        (10_000, 9_999, BudgetStatus.LIMITED),  # just below the limit
+        (10_000, 10_000, BudgetStatus.EXHAUSTED),  # exactly the limit
+        (10_000, 10_001, BudgetStatus.EXHAUSTED),
+        # 80 % of 1,001 cents is 800.8: 800 is below, 801 is at or above.
+        (1_001, 800, BudgetStatus.AVAILABLE),
+        (1_001, 801, BudgetStatus.LIMITED),
+        # Large budgets where a float product would round: 80 % of 2**53 + 5 cents.
+        (2**53 + 5, (4 * (2**53 + 5)) // 5, BudgetStatus.AVAILABLE),
+        (2**53 + 5, (4 * (2**53 + 5)) // 5 + 1, BudgetStatus.LIMITED),
+    ],
+)
+def test_budget_boundaries(limit, used, expected):
+    assert budget_status([Limit(limit=limit, used=used)]) is expected
+
+
+@pytest.mark.parametrize(
+    ("used", "expected"), [(9, CapStatus.AVAILABLE), (10, CapStatus.EXHAUSTED), (11, CapStatus.EXHAUSTED)]
+)
+def test_cap_boundaries(used, expected):
+    assert cap_status([Limit(limit=10, used=used)]) is expected
+
+
+@given(limit=st.integers(1, 10**15), used=st.integers(0, 2 * 10**15))
+def test_budget_is_limited_exactly_from_four_fifths_in_exact_arithmetic(limit, used):
+    share = Fraction(used, limit)
+    expected = (
+        BudgetStatus.EXHAUSTED
+        if share >= 1
+        else BudgetStatus.LIMITED
+        if share >= Fraction(4, 5)
+        else BudgetStatus.AVAILABLE
+    )
+    assert budget_status([Limit(limit=limit, used=used)]) is expected
+
+
+@given(
+    available=st.integers(-(10**12), 10**12),
+    bids=st.lists(
+        st.integers(1, 10**11).flatmap(
+            lambda m: st.builds(BidFunding, amount=st.integers(m, 10**12), minimum=st.just(m))
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_funding_matches_its_definition(available, bids):
+    if all(available >= bid.amount for bid in bids):
+        expected = Funding.AVAILABLE
+    elif any(available >= bid.minimum for bid in bids):
+        expected = Funding.LIMITED
+    else:
+        expected = Funding.EXHAUSTED
+    assert funding_status(available=available, bids=bids) is expected
+
+
+def test_status_module_uses_no_floats():
+    import ast
+    import inspect
+
+    from juiced.customers import status
+
+    tree = ast.parse(inspect.getsource(status))
+    floats = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, float)]
+    assert floats == []

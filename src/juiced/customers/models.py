@@ -67,3 +67,42 @@ class CustomerMembership(models.Model):
             models.UniqueConstraint(fields=["customer", "user"], name="customer_membership_unique")
         ]
         ordering = ["created_at"]
+
+
+class CustomerSignupSettings(models.Model):
+    """A tenant's self-registration switch (no row means the default: sign-ups allowed)."""
+
+    tenant = models.OneToOneField(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="customer_signup_settings"
+    )
+    allow_self_registration = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class OnboardingVideo(models.Model):
+    """A video every new customer of the tenant must watch before placing bids (listed by position)."""
+
+    public_id = PublicIdField(prefix="vid")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="onboarding_videos")
+    title = models.CharField(max_length=200)
+    url = models.URLField(max_length=500)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OnboardingView(models.Model):
+    """One customer's "watched" mark on one video: who marked it and when."""
+
+    video = models.ForeignKey(OnboardingVideo, on_delete=models.CASCADE, related_name="views")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="onboarding_views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    watched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["video", "customer"], name="onboarding_view_unique")]

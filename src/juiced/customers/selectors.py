@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -13,8 +14,8 @@ from django.utils import timezone
 from juiced.core.errors import NotFound
 from juiced.core.models import AuditEntry
 from juiced.customers import status as st
-from juiced.customers.models import Customer, CustomerMembership
-from juiced.tenants.models import Invite
+from juiced.customers.models import Customer, CustomerMembership, CustomerSignupSettings
+from juiced.tenants.models import Invite, Tenant
 from juiced.wallets.models import Transaction, TransactionEvent
 
 SORTS = {
@@ -257,3 +258,17 @@ def customer_invite(customer: Customer, public_id: str) -> Invite:
     if invite is None:
         raise NotFound("No such invite.")
     return invite
+
+
+def signup_tenant(*, slug: str) -> tuple[Any, bool]:
+    """The tenant behind a registration link and whether it takes sign-ups; NotFound for an unknown slug."""
+    tenant = Tenant.objects.filter(slug=(slug or "").strip().lower()).first()
+    if tenant is None:
+        raise NotFound("No such marketplace.")
+    return tenant, signup_settings_for(tenant).allow_self_registration
+
+
+def signup_settings_for(tenant: Any) -> CustomerSignupSettings:
+    """The tenant's sign-up settings (an unsaved default, allowing sign-ups, when none were saved)."""
+    found = CustomerSignupSettings.objects.filter(tenant=tenant).first()
+    return found or CustomerSignupSettings(tenant=tenant)

@@ -1,19 +1,25 @@
-"""Writes for customers: create, edit, archive/restore, pause/unpause, detach users. Each is audited."""
+"""Writes for customers: create, edit, archive/restore, pause/unpause, detach users, self-registration.
+
+Each is audited."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
 from juiced.core.audit import audit_record, diff_fields
-from juiced.core.errors import InvalidState, NotFound, ValidationFailed
+from juiced.core.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from juiced.core.money import AmountError, parse_amount
-from juiced.customers.models import Customer, CustomerMembership
+from juiced.customers.models import Customer, CustomerMembership, CustomerSignupSettings
+from juiced.customers.selectors import signup_settings_for
 from juiced.customers.signals import customer_changed
+from juiced.tenants.roles import CustomerRole
 from juiced.wallets.services import wallet_create
 
 TEXT_FIELDS = {
@@ -252,3 +258,90 @@ def customer_user_detach(*, customer: Customer, actor: Any, user_public_id: str)
         action="customer.user_detached",
         summary=f"Detached user {email}",
     )
+
+
+# --- self-registration --------------------------------------------------------------------------------
+
+REGISTRATION_CLOSED = "{tenant} does not take sign-ups here; ask its team for an invitation."
+
+
+@transaction.atomic
+def signup_settings_update(
+    *, tenant: Any, actor: Any, allow_self_registration: bool
+) -> CustomerSignupSettings:
+    """Allow or refuse self-registration for the tenant's marketplace."""
+    current, _created = CustomerSignupSettings.objects.select_for_update().get_or_create(tenant=tenant)
+    if current.allow_self_registration != allow_self_registration:
+        old = current.allow_self_registration
+        current.allow_self_registration = allow_self_registration
+        current.save(update_fields=["allow_self_registration", "updated_at"])
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action="signup_settings.updated",
+            summary=f"Self-registration {'allowed' if allow_self_registration else 'refused'}",
+            changes={"allow_self_registration": [old, allow_self_registration]},
+        )
+    return current
+
+
+def _registrant(*, name: str, email: str, password: str, errors: dict[str, list[str]]) -> Any:
+    """The person signing up: an existing user (after the password check) or a new, unsaved one."""
+    User = get_user_model()
+    name = (name or "").strip()
+    email = (email or "").strip().lower()
+    if len(name) > 200:
+        errors["person_name"] = ["Keep your name under 200 characters."]
+    elif not name:
+        errors["person_name"] = ["Tell us your name."]
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        errors["person_email"] = ["Enter a valid e-mail address."]
+        return None
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        if not password or not existing.is_active or not existing.check_password(password):
+            errors["password"] = [
+                f"{email} already has an account: enter its password to add this business to it."
+            ]
+        return existing
+    candidate = User(email=email, name=name)
+    try:
+        validate_password(password, candidate)
+    except DjangoValidationError as exc:
+        errors["password"] = list(exc.messages)
+    return candidate
+
+
+@transaction.atomic
+def customer_register(
+    *, tenant: Any, business: dict[str, Any], person_name: str, person_email: str, password: str
+) -> tuple[Customer, Any]:
+    """A business signs itself up: the user (new, or existing after a password check), the customer and
+    its Customer Admin membership, all or nothing. Field errors use the business's field names plus
+    person_name, person_email and password."""
+    if not signup_settings_for(tenant).allow_self_registration:
+        raise PermissionDenied(REGISTRATION_CLOSED.format(tenant=tenant.name))
+    errors: dict[str, list[str]] = {}
+    try:
+        clean_customer_data({k: v for k, v in business.items() if k in TEXT_FIELDS}, partial=False)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    user = _registrant(name=person_name, email=person_email, password=password, errors=errors)
+    if errors:
+        raise ValidationFailed("Some fields are invalid.", fields=errors)
+    if user.pk is None:
+        user = get_user_model().objects.create_user(email=user.email, password=password, name=user.name)
+    customer = customer_create(
+        tenant=tenant, actor=user, data={k: v for k, v in business.items() if k in TEXT_FIELDS}
+    )
+    CustomerMembership.objects.create(customer=customer, user=user, role=CustomerRole.CUSTOMER_ADMIN)
+    audit_record(
+        tenant=tenant,
+        customer=customer,
+        actor=user,
+        action="customer.registered",
+        summary=f"{user.email} registered {customer.name} through the portal",
+    )
+    return customer, user

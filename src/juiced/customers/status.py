@@ -54,8 +54,15 @@ class Limit:
     used: int
 
 
-# A budget is "Limited" (approaching its limit) once 80 % of it is spent.
-BUDGET_LIMITED_SHARE = 0.8
+# A budget is "Limited" (approaching its limit) once 80 % of it is spent: used / limit >= 4 / 5, compared as
+# integers (used * 5 >= limit * 4) so no float rounding moves the boundary.
+BUDGET_LIMITED_NUMERATOR = 4
+BUDGET_LIMITED_DENOMINATOR = 5
+
+
+def budget_is_limited(budget: Limit) -> bool:
+    """True from 80 % of the budget spent (exact integer comparison)."""
+    return budget.used * BUDGET_LIMITED_DENOMINATOR >= budget.limit * BUDGET_LIMITED_NUMERATOR
 
 
 def operational_status(*, is_paused: bool, is_archived: bool) -> Operational:
@@ -68,6 +75,8 @@ def operational_status(*, is_paused: bool, is_archived: bool) -> Operational:
 
 def funding_status(*, available: int, bids: list[BidFunding]) -> Funding:
     """Available: covers every active bid; Limited: covers at least one bid's minimum; else Exhausted.
+
+    "Covers" is `available >= amount` (equal covers), in integer cents.
 
     With no active bids yet, any spendable money reads Available and an empty wallet Exhausted
     (so a new customer starts Exhausted).
@@ -82,6 +91,7 @@ def funding_status(*, available: int, bids: list[BidFunding]) -> Funding:
 
 
 def cap_status(caps: list[Limit]) -> CapStatus:
+    """Unlimited without caps; Exhausted once any cap's used count reaches its limit; else Available."""
     if not caps:
         return CapStatus.UNLIMITED
     if any(cap.used >= cap.limit for cap in caps):
@@ -90,11 +100,12 @@ def cap_status(caps: list[Limit]) -> CapStatus:
 
 
 def budget_status(budgets: list[Limit]) -> BudgetStatus:
+    """Unlimited without budgets; Exhausted once any is spent to its limit; Limited once any reaches 80 %."""
     if not budgets:
         return BudgetStatus.UNLIMITED
     if any(b.used >= b.limit for b in budgets):
         return BudgetStatus.EXHAUSTED
-    if any(b.used >= b.limit * BUDGET_LIMITED_SHARE for b in budgets):
+    if any(budget_is_limited(b) for b in budgets):
         return BudgetStatus.LIMITED
     return BudgetStatus.AVAILABLE
 

@@ -19,6 +19,7 @@ from juiced.core.audit import actor_label_for
 from juiced.core.errors import Conflict, InvalidState, PermissionDenied, ValidationFailed
 from juiced.core.money import format_money
 from juiced.customers.models import Customer
+from juiced.customers.onboarding import onboarding_require
 from juiced.leads import geo
 from juiced.leads.models import Bid, BidChange, LeadType, LeadTypePricing, Scope
 from juiced.leads.tenant_settings import lead_settings_for
@@ -226,6 +227,7 @@ def bid_create(
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         if locked.archived_at is not None:
             raise InvalidState("This customer is archived; restore it before placing bids.")
+        onboarding_require(customer=locked)
         existing = Bid.objects.filter(
             customer=locked,
             lead_type=lead_type,
