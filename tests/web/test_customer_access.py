@@ -13,7 +13,7 @@ from juiced.tenants.services import invite_create
 from juiced.wallets.models import Transaction
 from tests.web.conftest import customer_url
 
-PAGES = ["", "edit/", "wallet/", "users/", "transactions.csv"]
+PAGES = ["", "edit/", "wallet/", "transactions/", "funds/", "users/", "invites/", "transactions.csv"]
 
 
 def _post_actions(customer, invite, member):
@@ -87,6 +87,8 @@ def test_a_customer_id_of_another_tenant_is_404_even_under_ones_own_tenant(
     url = f"/manage/acme-leads/customers/{bolt_customer.public_id}/"
     assert login_client(alice).get(url).status_code == 404
     assert login_client(alice).get(url + "wallet/").status_code == 404
+    assert login_client(alice).get(url + "transactions/").status_code == 404
+    assert login_client(alice).get(url + "invites/").status_code == 404
 
 
 def test_every_post_from_another_tenants_staff_is_404_and_changes_nothing(
@@ -120,7 +122,8 @@ def test_sales_sees_customers_but_every_change_except_invites_is_refused(
 ):
     client = login_client(make_staff(StaffRole.SALES))
     assert client.get("/manage/acme-leads/customers/").status_code == 200
-    assert client.get(customer_url(acme_customer, "wallet/")).status_code == 200
+    assert client.get(customer_url(acme_customer, "transactions/")).status_code == 200
+    assert client.get(customer_url(acme_customer, "funds/")).status_code == 200
     before = snapshot(acme_customer)
     for suffix, data in _post_actions(acme_customer, invite, buyer):
         if suffix.startswith("invites/"):
@@ -135,12 +138,14 @@ def test_sales_sees_customers_but_every_change_except_invites_is_refused(
 def test_sales_does_not_see_buttons_it_cannot_use(acme_customer, buyer, make_staff, login_client):
     client = login_client(make_staff(StaffRole.SALES))
     overview = client.get(customer_url(acme_customer)).content.decode()
-    wallet = client.get(customer_url(acme_customer, "wallet/")).content.decode()
+    funds = client.get(customer_url(acme_customer, "funds/")).content.decode()
     users = client.get(customer_url(acme_customer, "users/")).content.decode()
+    invites = client.get(customer_url(acme_customer, "invites/")).content.decode()
     listing = client.get("/manage/acme-leads/customers/").content.decode()
     assert "Archive" not in overview and "/edit/" not in overview
-    assert "Add funds" not in wallet and "Remove funds" not in wallet
-    assert "Detach" not in users and "Send invitation" in users
+    assert "Add funds" not in overview and "Remove funds" not in overview and "Timeline" in overview
+    assert "Add funds" not in funds and "Remove funds" not in funds
+    assert "Detach" not in users and "Send invitation" in invites
     assert "Create customer" not in listing
 
 

@@ -1,4 +1,4 @@
-"""The Users tab's invitations: invite a customer user, resend, revoke; another customer's invite is 404."""
+"""The Invites tab: invite a customer user, resend, revoke; another customer's invite is 404."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def test_inviting_a_customer_user_creates_a_pending_invite_and_queues_the_email(
         CustomerRole.CUSTOMER_ADMIN,
         "pending",
     )
-    page = login_client(alice).get(customer_url(acme_customer, "users/")).content.decode()
+    page = login_client(alice).get(customer_url(acme_customer, "invites/")).content.decode()
     assert "new.person@acmeins.test" in page and "Resend" in page and "Revoke" in page
 
 

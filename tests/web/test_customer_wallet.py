@@ -1,4 +1,5 @@
-"""The Wallet tab: add and remove funds through the forms, the timeline, transactions and CSV export."""
+"""Funds (Add funds, Remove funds and Timeline, reached from the Overview) and the Transactions tab: filters,
+htmx partial and CSV export."""
 
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ def balance(customer) -> int:
 def test_adding_funds_credits_the_wallet_and_shows_in_the_timeline(acme_customer, alice, login_client):
     client = login_client(alice)
     response = add(client, acme_customer, receipt_url="https://receipts.test/1")
-    assert response.status_code == 302 and response["Location"] == customer_url(acme_customer, "wallet/")
+    assert response.status_code == 302 and response["Location"] == customer_url(acme_customer, "funds/")
     assert balance(acme_customer) == 2500
-    page = client.get(customer_url(acme_customer, "wallet/"))
+    page = client.get(customer_url(acme_customer, "funds/"))
     html = page.content.decode()
     assert "Added $25.00." in html
     timeline = list(page.context["timeline"])
@@ -53,8 +54,8 @@ def test_a_double_submitted_add_funds_form_credits_once(acme_customer, alice, lo
 
 def test_each_rendered_form_carries_a_fresh_idempotency_key(acme_customer, alice, login_client):
     client = login_client(alice)
-    first = client.get(customer_url(acme_customer, "wallet/")).context["add_form"]["idempotency_key"].value()
-    second = client.get(customer_url(acme_customer, "wallet/")).context["add_form"]["idempotency_key"].value()
+    first = client.get(customer_url(acme_customer, "funds/")).context["add_form"]["idempotency_key"].value()
+    second = client.get(customer_url(acme_customer, "funds/")).context["add_form"]["idempotency_key"].value()
     assert first and second and first != second
 
 
@@ -98,7 +99,7 @@ def test_removing_more_than_available_is_refused_and_changes_nothing(funded, ali
 def test_transactions_filter_by_event_and_search(funded, alice, login_client):
     wallet_credit(wallet=funded.wallet, amount=500, description="Promo five", actor=alice)
     client = login_client(alice)
-    url = customer_url(funded, "wallet/")
+    url = customer_url(funded, "transactions/")
     by_search = client.get(url, {"q": "promo"}).context["page"].object_list
     assert [t.description for t in by_search] == ["Promo five"]
     none = client.get(url, {"event": TransactionEvent.LEAD_ASSIGNED}).context["page"].object_list
@@ -108,14 +109,14 @@ def test_transactions_filter_by_event_and_search(funded, alice, login_client):
 def test_transactions_filter_by_date_range_includes_the_end_day(funded, alice, login_client):
     today = funded.wallet.transactions.get().created_at.date().isoformat()
     client = login_client(alice)
-    url = customer_url(funded, "wallet/")
+    url = customer_url(funded, "transactions/")
     assert len(client.get(url, {"since": today, "until": today}).context["page"].object_list) == 1
     assert len(client.get(url, {"since": "2999-01-01"}).context["page"].object_list) == 0
 
 
 def test_htmx_filter_returns_only_the_transactions_partial(funded, alice, login_client):
     response = login_client(alice).get(
-        customer_url(funded, "wallet/"), {"q": "Opening"}, HTTP_HX_REQUEST="true"
+        customer_url(funded, "transactions/"), {"q": "Opening"}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
     assert "<html" not in html and 'id="transactions"' in html and "Opening credit" in html

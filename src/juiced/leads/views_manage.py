@@ -24,8 +24,12 @@ from juiced.core.errors import DomainError, PermissionDenied
 from juiced.customers.selectors import customer_statuses
 from juiced.leads import allocation, bids, geo, selectors
 from juiced.leads.forms_bids import BidCreateForm, BidEditForm, LeadFilterForm, SubmissionFilterForm
-from juiced.leads.models import LeadType, Source
+from juiced.leads.models import Lead, LeadType, Source
 from juiced.leads.tenant_settings import lead_settings_for
+from juiced.returns import selectors as return_selectors
+from juiced.returns import services as return_services
+from juiced.returns.models import ReturnRequest
+from juiced.returns.services import RETURNABLE
 from juiced.web.access import add_domain_errors, staff_view
 from juiced.web.views.pages import render_page_or_partial, wants_partial
 
@@ -227,23 +231,40 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+def _attach_pending_returns(customer: Any, leads: list[Lead]) -> None:
+    """Set `lead.pending_return` (the open return request or None) on each lead, in one query."""
+    pending = return_selectors.customer_returns(customer=customer).filter(
+        status=ReturnRequest.Status.PENDING, lead_id__in=[lead.pk for lead in leads]
+    )
+    by_lead = {request.lead_id: request for request in pending}
+    for lead in leads:
+        lead.pending_return = by_lead.get(lead.pk)
+
+
 @staff_view("leads.view")
 def customer_leads(request: HttpRequest, customer_id: str) -> HttpResponse:
-    """The customer's leads with filters: source, date range, price."""
+    """The customer's leads with filters (source, date range, price) and, per lead, its return."""
     customer = request.access.customer(customer_id, permission="leads.view")
     tenant = request.access.tenant
     form = LeadFilterForm(
         request.GET or None,
         sources=list(Source.objects.filter(tenant=tenant)),
-        keep=("source", "since", "until", "min_price", "max_price", "test"),
+        keep=("status", "source", "since", "until", "min_price", "max_price", "test"),
     )
     leads = selectors.lead_list(tenant=tenant, filters=_lead_filters(form), customer=customer)
     page = Paginator(leads, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    _attach_pending_returns(customer, page.object_list)
+    base = f"/manage/{tenant.slug}/customers/{customer.public_id}/"
     context = {
         "customer": customer, "access": request.access, "statuses": customer_statuses(customer),
         "tab": "leads",
         "filter_form": form, "page": page, "currency": customer.wallet.currency,
         "filter_query": _query_without_page(request), "show_customer": False,
+        "returns_column": True, "customer_base": base,
+        "can_decide": request.access.can("returns.decide"),
+        "returns_enabled": return_services.settings_for(tenant).returns_enabled,
+        "returnable": RETURNABLE,
     }  # fmt: skip
     return render_page_or_partial(
         request, "leads/manage/customer_leads.html", "leads/manage/_lead_table.html", context

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from juiced.web.views import customers
+from juiced.web.views import customer_tabs, customers
 
 CUSTOMER = "customers/<str:customer_id>/"
 
@@ -29,29 +29,52 @@ urlpatterns = [
         )
         for field in customers.TOGGLE_LABELS
     ],
-    path(CUSTOMER + "wallet/", customers.customer_wallet, name="manage_customer_wallet"),
-    path(CUSTOMER + "wallet/add/", customers.customer_add_funds, name="manage_customer_add_funds"),
-    path(CUSTOMER + "wallet/remove/", customers.customer_remove_funds, name="manage_customer_remove_funds"),
+    # Transactions tab; the old Wallet tab's URL redirects there. Funds (add, remove, timeline) are
+    # actions of the Overview.
+    path(
+        CUSTOMER + "transactions/", customer_tabs.customer_transactions, name="manage_customer_transactions"
+    ),
+    path(CUSTOMER + "wallet/", customer_tabs.customer_wallet_moved, name="manage_customer_wallet"),
+    path(CUSTOMER + "funds/", customer_tabs.customer_funds, name="manage_customer_funds"),
+    path(CUSTOMER + "wallet/add/", customer_tabs.customer_add_funds, name="manage_customer_add_funds"),
+    path(
+        CUSTOMER + "wallet/remove/", customer_tabs.customer_remove_funds, name="manage_customer_remove_funds"
+    ),
     path(
         CUSTOMER + "transactions.csv",
         customers.customer_transactions_csv,
         name="manage_customer_transactions_csv",
     ),
     path(CUSTOMER + "users/", customers.customer_users, name="manage_customer_users"),
-    path(CUSTOMER + "invites/", customers.customer_invite_create, name="manage_customer_invite"),
-    path(
-        CUSTOMER + "invites/<str:invite_id>/resend/",
-        customers.customer_invite_resend,
-        name="manage_customer_invite_resend",
-    ),
-    path(
-        CUSTOMER + "invites/<str:invite_id>/revoke/",
-        customers.customer_invite_revoke,
-        name="manage_customer_invite_revoke",
-    ),
     path(
         CUSTOMER + "users/<str:user_id>/detach/",
         customers.customer_user_detach,
         name="manage_customer_user_detach",
     ),
+    path(CUSTOMER + "invites/", customer_tabs.customer_invites, name="manage_customer_invites"),
+    path(
+        CUSTOMER + "invites/<str:invite_id>/resend/",
+        customer_tabs.customer_invite_resend,
+        name="manage_customer_invite_resend",
+    ),
+    path(
+        CUSTOMER + "invites/<str:invite_id>/revoke/",
+        customer_tabs.customer_invite_revoke,
+        name="manage_customer_invite_revoke",
+    ),
+    # The Leads tab's returns: start one for a lead, approve or reject a pending one.
+    path(
+        CUSTOMER + "leads/<str:lead_id>/return/",
+        customer_tabs.customer_lead_return,
+        name="manage_customer_lead_return",
+    ),
+    *[
+        path(
+            CUSTOMER + f"returns/<str:return_id>/{action}/",
+            customer_tabs.customer_return_decide,
+            {"action": action},
+            name=f"manage_customer_return_{action}",
+        )
+        for action in ("approve", "reject")
+    ],
 ]
