@@ -45,7 +45,9 @@ class CustomerForm(forms.Form):
     monthly_budget = _text("Monthly budget ($)", inputmode="decimal", placeholder="Unlimited")
     is_onboarded = forms.BooleanField(label="Onboarded", required=False)
     can_access_bidding = forms.BooleanField(label="Can access bidding", required=False, initial=True)
-    return_tiers_disabled = forms.BooleanField(label="Disable return tiers", required=False)
+    return_tiers_disabled = forms.BooleanField(
+        label="Disable return tiers (ignore dispute tiers)", required=False
+    )
 
     contact_fields = ("name", "email", "phone")
     address_fields = ("address1", "address2", "city", "state", "zip_code")
@@ -82,6 +84,64 @@ class CustomerForm(forms.Form):
 
     def toggle_group(self) -> list[forms.BoundField]:
         return self.bound_group(TOGGLE_FIELDS)
+
+
+class CustomerRegistrationForm(forms.Form):
+    """A business signing itself up in the portal: the business, then the person and their password."""
+
+    name = _text("Business name", autocomplete="organization")
+    email = _text("Business e-mail", input_type="email", autocomplete="email")
+    phone = _text("Phone (optional)", input_type="tel", autocomplete="tel")
+    address1 = _text("Address line 1 (optional)", autocomplete="address-line1")
+    address2 = _text("Address line 2 (optional)", autocomplete="address-line2")
+    city = _text("City", autocomplete="address-level2")
+    state = _text("State", autocomplete="address-level1")
+    zip_code = _text("ZIP code", autocomplete="postal-code")
+    person_name = _text("Your name", autocomplete="name")
+    person_email = _text("Your e-mail (you log in with it)", input_type="email", autocomplete="username")
+    password = forms.CharField(
+        label="Password (yours, if you already have an account)",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    business_fields = ("name", "email", "phone")
+    address_fields = ("address1", "address2", "city", "state", "zip_code")
+    person_fields = ("person_name", "person_email", "password")
+
+    def business_group(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.business_fields]
+
+    def address_group(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.address_fields]
+
+    def person_group(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.person_fields]
+
+    def service_data(self) -> dict[str, Any]:
+        """Keyword arguments of `customer_register` (besides the tenant)."""
+        data = self.cleaned_data
+        return {
+            "business": {field: data[field] for field in (*self.business_fields, *self.address_fields)},
+            "person_name": data["person_name"],
+            "person_email": data["person_email"],
+            "password": data["password"],
+        }
+
+
+class OnboardingVideoForm(forms.Form):
+    """One onboarding video: title, address and position (lower first; empty puts a new one last)."""
+
+    title = _text("Title")
+    url = _text("Video address", input_type="url", placeholder="https://")
+    position = _text("Order", inputmode="numeric", placeholder="Last")
+
+
+class SignupSettingsForm(forms.Form):
+    allow_self_registration = forms.BooleanField(
+        label="Let businesses register themselves in the portal", required=False
+    )
 
 
 def new_idempotency_key() -> str:

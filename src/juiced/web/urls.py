@@ -4,6 +4,7 @@ urlpatterns = [
     path("", include("juiced.web.urls_auth")),
     path("manage/<slug:tenant>/", include("juiced.web.urls_team")),
     path("manage/<slug:tenant>/", include("juiced.web.urls_manage")),
+    path("manage/<slug:tenant>/", include("juiced.customers.urls_manage")),
     path("manage/<slug:tenant>/", include("juiced.web.urls_jobs")),
     path("manage/<slug:tenant>/", include("juiced.payments.urls_manage")),
     path("manage/<slug:tenant>/", include("juiced.notifications.urls_manage")),

@@ -4,19 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from juiced.web.views.home import home
-from juiced.web.views_auth import EmailLoginForm, QueuedPasswordResetForm, invite_accept_view
+from juiced.web.views_auth import LoginView, QueuedPasswordResetForm, invite_accept_view
 
 urlpatterns = [
     path("", home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="juiced/auth/login.html",
-            authentication_form=EmailLoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

@@ -20,6 +20,7 @@ from juiced.core.money import format_money
 from juiced.customers import selectors as customer_selectors
 from juiced.customers import services as customer_services
 from juiced.customers.models import Customer
+from juiced.customers.onboarding import onboarding_progress
 from juiced.returns.recalc import tier_standing
 from juiced.tenants import services as tenant_services
 from juiced.wallets.selectors import adjustment_timeline
@@ -49,7 +50,7 @@ SORT_COLUMNS = [
 TOGGLE_LABELS = {
     "is_onboarded": "Onboarded",
     "can_access_bidding": "Can access bidding",
-    "return_tiers_disabled": "Disable return tiers",
+    "return_tiers_disabled": "Disable return tiers (ignore dispute tiers)",
 }
 
 
@@ -152,6 +153,7 @@ def customer_overview(request: HttpRequest, customer_id: str) -> HttpResponse:
         "history": _history_rows(customer),
         "toggles": [(field, label, getattr(customer, field)) for field, label in TOGGLE_LABELS.items()],
         "standing": tier_standing(customer=customer),
+        "onboarding": onboarding_progress(customer=customer),
     }
     return render(request, "juiced/manage/customers/overview.html", context)
 

@@ -1,4 +1,4 @@
-"""The buyer portal (/app/): wallet, transactions and the customer switcher.
+"""The buyer portal (/app/): wallet, transactions, onboarding videos and the customer switcher.
 
 `@portal_view` resolves `request.portal` for the customer chosen in the session; every page shows that
 customer's data only, and switching to a customer the user does not belong to is a 404.
@@ -7,12 +7,14 @@ customer's data only, and switching to a customer the user does not belong to is
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from juiced.core.errors import DomainError
 from juiced.core.tenancy import customer_access
+from juiced.customers.onboarding import onboarding_progress, onboarding_video_watch
 from juiced.returns.recalc import tier_standing
 from juiced.wallets.selectors import transaction_list
 from juiced.web.access import PORTAL_SESSION_KEY, portal_view
@@ -31,8 +33,45 @@ def portal_wallet(request: HttpRequest) -> HttpResponse:
         "recent": transaction_list(wallet=wallet)[:RECENT_TRANSACTIONS],
         "can_view_transactions": request.portal.can("transactions.view"),
         "standing": tier_standing(customer=request.portal.customer),
+        "onboarding": onboarding_progress(customer=request.portal.customer),
     }
     return render(request, "juiced/portal/wallet.html", context)
+
+
+@portal_view()
+def portal_onboarding(request: HttpRequest) -> HttpResponse:
+    """The tenant's onboarding videos, each with "Mark as watched" (any user of the customer may mark)."""
+    context = {
+        "customer": request.portal.customer,
+        "onboarding": onboarding_progress(customer=request.portal.customer),
+    }
+    return render(request, "juiced/portal/onboarding.html", context)
+
+
+@require_POST
+@portal_view()
+def portal_onboarding_watch(request: HttpRequest, video_id: str) -> HttpResponse:
+    """Record that this user watched one video; htmx gets the list back, a plain form a redirect."""
+    customer = request.portal.customer
+    error = ""
+    try:
+        progress = onboarding_video_watch(customer=customer, user=request.user, video_public_id=video_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404(exc.message) from None
+        error = exc.message
+        progress = onboarding_progress(customer=customer)
+    if request.htmx:
+        customer.refresh_from_db()
+        context = {"customer": customer, "onboarding": progress, "error": error}
+        return render(request, "juiced/portal/_onboarding_videos.html", context)
+    if error:
+        messages.error(request, error)
+    elif progress.may_bid:
+        messages.success(request, "Onboarding complete: you can place bids now.")
+    else:
+        messages.success(request, f"Marked as watched ({progress.watched} of {progress.total}).")
+    return redirect("portal_onboarding")
 
 
 @portal_view("transactions.view")
