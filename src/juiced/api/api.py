@@ -12,6 +12,7 @@ from juiced.notifications.api import router as notifications_router
 from juiced.payments.api import router as payments_router
 from juiced.returns.api_returns import router as returns_router
 from juiced.returns.api_tiers import router as tiers_router
+from juiced.vending.api import router as vending_router
 from juiced.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
@@ -36,3 +37,4 @@ api.add_router("/manage/", bids_router)
 api.add_router("/manage/", leads_router)
 api.add_router("/manage/", tiers_router)
 api.add_router("/manage/", returns_router)
+api.add_router("/manage/vending/", vending_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "juiced.webhooks",
     "juiced.leads",
     "juiced.returns",
+    "juiced.vending",
     "juiced.web",
 ]
 

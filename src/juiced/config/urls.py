@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/leads", ingest_views.leads, name="ingest_leads"),
     path("api/", api.urls),
     path("webhooks/", include("juiced.payments.urls_public")),
+    path("manage/<slug:tenant>/vending/", include("juiced.vending.urls_manage")),
     path("", include("juiced.web.urls")),
 ]

@@ -10,6 +10,9 @@ class StaffRole(models.TextChoices):
     CUSTOMER_SUPPORT = "customer_support", "Customer Support"
     SALES = "sales", "Sales"
     DATA_VALIDATION = "data_validation", "Data Validation"
+    # Prepaid vending (issue 8): counter staff and their supervisor; they see only the vending pages.
+    CASHIER = "cashier", "Cashier"
+    VENDING_SUPERVISOR = "vending_supervisor", "Vending Supervisor"
 
 
 class CustomerRole(models.TextChoices):
@@ -17,7 +20,8 @@ class CustomerRole(models.TextChoices):
     CUSTOMER_USER = "customer_user", "Customer User"
 
 
-_ALL = frozenset(StaffRole)
+# The lead marketplace's four roles (features/roles.mdx); vending roles get only vending permissions.
+_ALL = frozenset({StaffRole.ADMIN, StaffRole.CUSTOMER_SUPPORT, StaffRole.SALES, StaffRole.DATA_VALIDATION})
 _ADMIN = frozenset({StaffRole.ADMIN})
 _ADMIN_SUPPORT = frozenset({StaffRole.ADMIN, StaffRole.CUSTOMER_SUPPORT})
 _ADMIN_SUPPORT_SALES = frozenset({StaffRole.ADMIN, StaffRole.CUSTOMER_SUPPORT, StaffRole.SALES})
@@ -87,6 +91,29 @@ PERMISSIONS |= {
 CUSTOMER_PERMISSIONS |= {
     "returns.view": frozenset(CustomerRole),
     "returns.request": frozenset(CustomerRole),
+}
+
+# --- Prepaid vending (issue 8, seed 002). Cashiers sell and close their own batch; the Vending Supervisor
+# also manages accounts, reverses sales, issues free credit and management tokens; tariffs are Admin's.
+_VEND_ALL = frozenset(
+    {StaffRole.ADMIN, StaffRole.VENDING_SUPERVISOR, StaffRole.CASHIER, StaffRole.CUSTOMER_SUPPORT}
+)
+_VEND_SELL = frozenset({StaffRole.ADMIN, StaffRole.VENDING_SUPERVISOR, StaffRole.CASHIER})
+_VEND_SUPER = frozenset({StaffRole.ADMIN, StaffRole.VENDING_SUPERVISOR})
+PERMISSIONS |= {
+    "vending.view": _VEND_ALL,
+    "vending.sell": _VEND_SELL,
+    "vending.sms": _VEND_ALL,
+    "vending.accounts.manage": _VEND_SUPER,
+    "vending.free_issue": _VEND_SUPER,
+    "vending.reverse": _VEND_SUPER,
+    "vending.arrears.manage": _VEND_SUPER,
+    "vending.tokens.manage": frozenset(
+        {StaffRole.ADMIN, StaffRole.VENDING_SUPERVISOR, StaffRole.CUSTOMER_SUPPORT}
+    ),
+    "vending.vendors.manage": _VEND_SUPER,
+    "vending.batches.view_all": _VEND_SUPER,
+    "vending.tariffs.manage": _ADMIN,
 }
 
 

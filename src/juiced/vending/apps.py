@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VendingConfig(AppConfig):
+    name = "juiced.vending"
+    verbose_name = "Prepaid vending"
