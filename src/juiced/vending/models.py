@@ -643,3 +643,53 @@ class AccountEntry(_Immutable):
                 name="vending_entry_idempotency_unique",
             ),
         ]
+
+
+# --- messages to vending customers ---------------------------------------------------------------------
+
+
+class VendingMessage(models.Model):
+    """One SMS or e-mail to a vending customer (receipt with token, reversal notice, a cashier's SMS).
+
+    Sent by a background job through the notification channels (`juiced.notifications.channels`: Django
+    mail, the twilio library with the tenant's channel settings); it duck-types as a Notification there.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "SMS"
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        REVERSAL = "reversal", "Reversal notice"
+        TOKEN = "token", "Management token"
+        MESSAGE = "message", "Message from staff"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    public_id = PublicIdField(prefix="vms")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(VendingCustomer, on_delete=models.CASCADE, related_name="messages")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    sale = models.ForeignKey(Sale, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    provider_id = models.CharField(max_length=100, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-created_at"])]
