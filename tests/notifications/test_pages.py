@@ -220,7 +220,7 @@ def test_channel_settings_errors_and_token_never_shown(tenant_a, alice, login_cl
     }
     assert client.post(url, data).status_code == 302
     page = client.get(url).content.decode()
-    assert "tok-secret-9" not in page and "SMS is <strong>configured" in page
+    assert "tok-secret-9" not in page and 'SMS is <strong id="sms-status">configured' in page
 
 
 # ---------------------------------------------------------------- portal

@@ -16,7 +16,8 @@ from juiced.api.schemas import ErrorOut, StrictInput
 from juiced.core.crypto import mask_secret
 from juiced.core.errors import NotFound
 from juiced.notifications import services
-from juiced.notifications.models import TYPE_CATEGORY, Channel, Contact, Notification, NotificationTemplate
+from juiced.notifications.catalog import TYPE_CATEGORY
+from juiced.notifications.models import Channel, Contact, Notification, NotificationTemplate
 from juiced.notifications.models import NotificationType as T
 
 router = Router(tags=["notifications"])
@@ -105,6 +106,7 @@ class ChannelsOut(Schema):
     twilio_from_number: str
     twilio_base_url: str
     sms_configured: bool
+    email_configured: bool
 
 
 class ChannelsPatchIn(StrictInput):
@@ -150,6 +152,7 @@ def _channels_object(row: Any) -> dict[str, Any]:
         "twilio_from_number": row.twilio_from_number,
         "twilio_base_url": row.twilio_base_url,
         "sms_configured": row.sms_configured,
+        "email_configured": services.email_configured(),
     }
 
 

@@ -1,10 +1,31 @@
-"""What Juiced ships: the variables each type may use, sample data for previews, and default templates."""
+"""What Juiced ships: the groups of types, the variables each type may use, sample data for previews, and
+default templates."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from juiced.notifications.models import NotificationCategory as C
 from juiced.notifications.models import NotificationType as T
+
+# The one grouping of types, in display order: the contact edit page (dashboard and portal), the
+# settings page and the API's `category` all read it. Juiced's four groups; payments and archive/restore
+# are account events, so they join Account notifications rather than a fifth group.
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    C.LEAD: (T.LEAD_ASSIGNED, T.RETURN_APPROVED, T.RETURN_REJECTED),
+    C.BID: (T.OUTBID, T.BID_MATCHED, T.UNDER_FUNDED_BIDS),
+    C.ACCOUNT: (
+        T.ACCOUNT_PAUSED,
+        T.ACCOUNT_UNPAUSED,
+        T.ACCOUNT_ARCHIVED,
+        T.ACCOUNT_RESTORED,
+        T.RETURN_TIER_UPDATED,
+        T.PAYMENT_SUCCESSFUL,
+        T.PAYMENT_FAILED,
+    ),
+    C.MARKETPLACE: (T.BUY_ORDER_EXCEEDED, T.BUY_ORDER_REINSTATED),
+}
+TYPE_CATEGORY: dict[str, str] = {t: category for category, types in CATEGORIES.items() for t in types}
 
 # namespace → the attribute names a template may read from it (the renderer's whitelist).
 VARIABLES: dict[str, tuple[str, ...]] = {
@@ -224,4 +245,5 @@ DEFAULTS: dict[str, Default] = {
         "Some of your bids are limited by your balance. Add funds to keep them competing.",
     ),
 }
-assert set(DEFAULTS) == set(T.values) == set(TYPE_NAMESPACES)
+assert set(DEFAULTS) == set(T.values) == set(TYPE_NAMESPACES) == set(TYPE_CATEGORY)
+assert sum(map(len, CATEGORIES.values())) == len(T.values)  # each type in exactly one group

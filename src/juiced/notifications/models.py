@@ -31,32 +31,14 @@ class NotificationType(models.TextChoices):
 
 
 class NotificationCategory(models.TextChoices):
+    """The four groups of the contact's toggles; which type is in which group is catalog.CATEGORIES."""
+
     LEAD = "lead", "Lead notifications"
     BID = "bid", "Bid notifications"
     ACCOUNT = "account", "Account notifications"
     MARKETPLACE = "marketplace", "Marketplace notifications"
 
 
-T = NotificationType
-C = NotificationCategory
-TYPE_CATEGORY: dict[str, str] = {
-    T.LEAD_ASSIGNED: C.LEAD,
-    T.RETURN_APPROVED: C.LEAD,
-    T.RETURN_REJECTED: C.LEAD,
-    T.OUTBID: C.BID,
-    T.BID_MATCHED: C.BID,
-    T.UNDER_FUNDED_BIDS: C.BID,
-    T.ACCOUNT_PAUSED: C.ACCOUNT,
-    T.ACCOUNT_UNPAUSED: C.ACCOUNT,
-    T.ACCOUNT_ARCHIVED: C.ACCOUNT,
-    T.ACCOUNT_RESTORED: C.ACCOUNT,
-    T.RETURN_TIER_UPDATED: C.ACCOUNT,
-    T.PAYMENT_FAILED: C.ACCOUNT,
-    T.PAYMENT_SUCCESSFUL: C.ACCOUNT,
-    T.BUY_ORDER_EXCEEDED: C.MARKETPLACE,
-    T.BUY_ORDER_REINSTATED: C.MARKETPLACE,
-}
-del T, C
 
 
 class Channel(models.TextChoices):

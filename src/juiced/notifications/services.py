@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 TWILIO_DEFAULT_BASE_URL = "https://api.twilio.com"
+DUMMY_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+NO_EMAIL = "E-mail contacts need an e-mail integration: this installation has no mail server (EMAIL_URL)."
+NO_SMS = "Phone contacts need SMS: the marketplace has not configured Twilio yet."
 
 
 # ---------------------------------------------------------------- look-ups
@@ -49,12 +52,21 @@ def channel_settings_for(tenant: Any) -> ChannelSettings:
 
 
 def sms_configured(tenant: Any) -> bool:
+    """The texting integration: the tenant's Twilio account SID, auth token and From number are saved."""
     return channel_settings_for(tenant).sms_configured
 
 
+def email_configured() -> bool:
+    """The e-mail integration: this installation's mail server (EMAIL_URL). `EMAIL_URL=dummy://` (Django's
+    dummy backend, which drops every message) means there is none."""
+    return settings.EMAIL_BACKEND != DUMMY_EMAIL_BACKEND
+
+
 def contact_kinds_available(tenant: Any) -> list[str]:
-    """E-mail is always configured (Django's mail settings); phone only when Twilio is filled in."""
-    kinds = [Contact.Kind.EMAIL]
+    """The contact types of the integrations configured: e-mail with a mail server, phone with Twilio."""
+    kinds = []
+    if email_configured():
+        kinds.append(Contact.Kind.EMAIL)
     if sms_configured(tenant):
         kinds.append(Contact.Kind.PHONE)
     return kinds
@@ -147,7 +159,9 @@ def clean_contact_data(
         if kind not in Contact.Kind.values:
             errors["kind"] = ["Choose email or phone."]
         elif kind == Contact.Kind.PHONE and not sms_configured(tenant):
-            errors["kind"] = ["Phone contacts need SMS: the marketplace has not configured Twilio yet."]
+            errors["kind"] = [NO_SMS]
+        elif kind == Contact.Kind.EMAIL and not email_configured():
+            errors["kind"] = [NO_EMAIL]
         else:
             cleaned["kind"] = kind
     if "value" in data or not partial:
@@ -243,6 +257,8 @@ def contact_test_send(*, contact: Contact, actor: Any) -> Notification:
     tenant = contact.tenant
     if contact.kind == Contact.Kind.PHONE and not sms_configured(tenant):
         raise Conflict("SMS is not configured for this marketplace: the test cannot be sent.")
+    if contact.kind == Contact.Kind.EMAIL and not email_configured():
+        raise Conflict("E-mail is not configured for this installation: the test cannot be sent.")
     body = (
         f"This is a test message from {tenant.name}. "
         f"Notifications for {contact.customer.name} reach you here."
@@ -311,6 +327,7 @@ def _notify(customer: Any, notification_type: str, context: dict[str, Any]) -> N
         sent_at=now,
     )
     can_sms = sms_configured(tenant)
+    can_email = email_configured()
     for contact in Contact.objects.filter(customer=customer):
         if not contact_wants(contact, template):
             continue
@@ -331,9 +348,13 @@ def _notify(customer: Any, notification_type: str, context: dict[str, Any]) -> N
             subject=subject,
             body=body,
         )
-        if contact.kind == Contact.Kind.PHONE and not can_sms:
+        unconfigured = {
+            Contact.Kind.PHONE: "" if can_sms else "SMS is not configured for this marketplace.",
+            Contact.Kind.EMAIL: "" if can_email else "E-mail is not configured for this installation.",
+        }[contact.kind]
+        if unconfigured:  # recorded, so the customer's Notifications tab shows why nothing arrived
             notification.status = Notification.Status.FAILED
-            notification.error = "SMS is not configured for this marketplace."
+            notification.error = unconfigured
             notification.save()
             continue
         notification.save()

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 from juiced.core.errors import DomainError
 from juiced.notifications import services
 from juiced.notifications.forms import ChannelSettingsForm, ContactForm, TemplateForm
-from juiced.notifications.models import TYPE_CATEGORY, Channel, Contact, Notification, NotificationCategory
+from juiced.notifications.catalog import CATEGORIES, TYPE_CATEGORY
+from juiced.notifications.models import Channel, Contact, Notification, NotificationCategory
 from juiced.notifications.models import NotificationType as T
 from juiced.web.access import add_domain_errors, portal_view, staff_view
 from juiced.web.views.customers import _customer_page_context
@@ -73,17 +74,22 @@ def _contact(scope: Scope, contact_id: str) -> Contact:
 
 
 def _toggle_groups(contact: Contact | None, templates: dict[str, Any]) -> list[dict[str, Any]]:
-    """Visible types grouped by category, each with whether `contact` receives it."""
+    """Visible types in the catalog's groups and order, each with whether `contact` receives it."""
     groups = []
-    for category in NotificationCategory:
-        items = []
-        for value, template in templates.items():
-            if TYPE_CATEGORY[value] != category or not template.visible:
-                continue
-            on = services.contact_wants(contact, template) if contact else template.default_on
-            items.append({"type": value, "label": T(value).label, "on": on})
+    for category, types in CATEGORIES.items():
+        items = [
+            {
+                "type": value,
+                "label": T(value).label,
+                "on": services.contact_wants(contact, templates[value])
+                if contact
+                else templates[value].default_on,
+            }
+            for value in types
+            if templates[value].visible
+        ]
         if items:
-            groups.append({"label": category.label, "items": items})
+            groups.append({"key": category, "label": NotificationCategory(category).label, "items": items})
     return groups
 
 
@@ -100,7 +106,9 @@ def _contacts_page(request: HttpRequest, scope: Scope, *, form: ContactForm | No
         "scope": scope,
         "rows": rows,
         "form": form or ContactForm(kinds=kinds),
-        "sms_available": "phone" in kinds,
+        "kinds": kinds,
+        "sms_available": Contact.Kind.PHONE in kinds,
+        "email_available": Contact.Kind.EMAIL in kinds,
         "add_url": scope.url("contacts"),
     }
     return render(request, "juiced/notifications/contacts.html", context, status=status)
@@ -254,6 +262,7 @@ def _settings_page(request: HttpRequest, *, form: ChannelSettingsForm | None = N
         "form": form,
         "current": current,
         "token_stored": bool(current.twilio_auth_token_encrypted),
+        "email_configured": services.email_configured(),
         "rows": rows,
     }
     return render(request, "juiced/notifications/settings.html", context, status=status)
