@@ -15,7 +15,7 @@ from juiced.core.errors import Conflict, ValidationFailed
 from juiced.notifications.catalog import CATEGORIES, TYPE_CATEGORY
 from juiced.notifications.models import Contact, Notification, NotificationType
 from juiced.notifications.services import NO_EMAIL, contact_create, contact_test_send, notify
-from tests.api.conftest import alice_api, call  # noqa: F401 (API client fixture)
+from tests.api.conftest import call
 from tests.notifications.conftest import TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +58,11 @@ def groups_on_page(html: str) -> list[tuple[str, list[str]]]:
 
 
 @pytest.fixture
+def alice_api(api_client, alice, tenant_a):
+    return api_client(alice, tenant_a)
+
+
+@pytest.fixture
 def email_contact(acme_customer, alice):
     return contact_create(
         customer=acme_customer, actor=alice, data={"kind": "email", "value": "ops@acme.test"}
@@ -83,9 +88,7 @@ def test_the_portal_edit_page_shows_the_same_groups(login_client, buyer, email_c
 
 
 def test_the_api_reports_the_catalogs_category(alice_api):
-    templates = {
-        t["type"]: t["category"] for t in call(alice_api, "get", "/notification-templates").json()
-    }
+    templates = {t["type"]: t["category"] for t in call(alice_api, "get", "/notification-templates").json()}
     assert templates == TYPE_CATEGORY
 
 

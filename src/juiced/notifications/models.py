@@ -39,8 +39,6 @@ class NotificationCategory(models.TextChoices):
     MARKETPLACE = "marketplace", "Marketplace notifications"
 
 
-
-
 class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
     SMS = "sms", "SMS"

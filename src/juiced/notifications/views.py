@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from juiced.core.errors import DomainError
 from juiced.notifications import services
-from juiced.notifications.forms import ChannelSettingsForm, ContactForm, TemplateForm
 from juiced.notifications.catalog import CATEGORIES, TYPE_CATEGORY
+from juiced.notifications.forms import ChannelSettingsForm, ContactForm, TemplateForm
 from juiced.notifications.models import Channel, Contact, Notification, NotificationCategory
 from juiced.notifications.models import NotificationType as T
 from juiced.web.access import add_domain_errors, portal_view, staff_view
