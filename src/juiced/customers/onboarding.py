@@ -116,7 +116,8 @@ def onboarding_video_watch(*, customer: Customer, user: Any, video_public_id: st
     video = onboarding_videos(tenant=customer.tenant_id).filter(public_id=video_public_id).first()
     if video is None:
         raise NotFound("No such onboarding video.")
-    locked = Customer.objects.select_for_update().select_related("tenant").get(pk=customer.pk)
+    # of=("self",): lock the customer row only, not the joined tenant.
+    locked = Customer.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=customer.pk)
     if not OnboardingView.objects.filter(video=video, customer=locked).exists():
         OnboardingView.objects.create(video=video, customer=locked, user=user)
         audit_record(
