@@ -1,0 +1,15 @@
+"""The models and the migrations agree: a model change without its migration fails the suite."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.mark.django_db
+def test_no_model_change_lacks_a_migration():
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exc:  # --check exits 1 when a migration is missing
+        pytest.fail(f"makemigrations would write a migration (exit {exc.code}):\n{out.getvalue()}")
