@@ -1,0 +1,53 @@
+"""Template filters for the vending pages: permissions, tokens in groups, energy and tariff units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def can(access: Any, permission: str) -> bool:
+    """{% if request.access|can:"vending.sell" %}: the role table decides (no access → False)."""
+    return bool(access) and access.can(permission)
+
+
+@register.filter
+def token_groups(token: str) -> str:
+    """'123456789' → '123 456 789': groups of three, as a customer types them on a keypad."""
+    digits = str(token or "").replace(" ", "")
+    return " ".join(digits[i : i + 3] for i in range(0, len(digits), 3))
+
+
+@register.filter
+def kwh(wh: int | None) -> str:
+    """Energy in Wh shown as kWh with one decimal (sales are rounded to 0.1 kWh): 12300 → '12.3 kWh'."""
+    if wh is None or wh == "":
+        return ""
+    sign = "-" if int(wh) < 0 else ""
+    tenths = abs(int(wh)) // 100
+    return f"{sign}{tenths // 10:,}.{tenths % 10} kWh"
+
+
+@register.filter
+def rate(millicents: int | None, currency: str = "USD") -> str:
+    """A tariff rate in millicents per kWh shown in cents per kWh: 23450 → '23.45 ¢/kWh'."""
+    if millicents is None or millicents == "":
+        return ""
+    return f"{int(millicents) / 1000:,.3f}".rstrip("0").rstrip(".") + " ¢/kWh"
+
+
+@register.filter
+def percent(bp: int | None) -> str:
+    """Basis points as a percentage: 1500 → '15%', 1250 → '12.5%'."""
+    if bp is None or bp == "":
+        return ""
+    return f"{int(bp) / 100:,.2f}".rstrip("0").rstrip(".") + "%"
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    return (mapping or {}).get(key) if hasattr(mapping, "get") else None
