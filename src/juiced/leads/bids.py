@@ -227,6 +227,12 @@ def bid_create(
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         if locked.archived_at is not None:
             raise InvalidState("This customer is archived; restore it before placing bids.")
+        if via_portal and not locked.can_access_bidding:
+            # Seed 000: "Can Access Bidding — allow or restrict this customer from placing bids". Staff may
+            # still place one for them (it will not compete while the toggle is off).
+            raise PermissionDenied(
+                f"Bidding is turned off for {locked.name}; ask {tenant.name} to turn it on."
+            )
         onboarding_require(customer=locked)
         existing = Bid.objects.filter(
             customer=locked,
