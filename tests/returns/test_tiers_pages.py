@@ -186,19 +186,6 @@ def test_progress_polls_while_running(login_client, alice, page, tenant_a):
     assert "every 2s" not in client.get(f"{page}/recalculation").content.decode()
 
 
-def test_recalculate_posts_to_the_recalc_service(login_client, alice, page, tenant_a, monkeypatch):
-    calls = []
-
-    def fake(*, tenant, actor):
-        calls.append((tenant, actor))
-        return TierRecalculation.objects.create(tenant=tenant, status="queued")
-
-    monkeypatch.setattr("juiced.returns.recalc.recalculation_request", fake)
-    response = login_client(alice).post(f"{page}/recalculate", **HX)
-    assert calls == [(tenant_a, alice)]
-    assert "Queued" in response.content.decode()
-
-
 def test_tenant_isolation(login_client, bob, tenant_a, ladder):
     client = login_client(bob)
     page = f"/manage/{tenant_a.slug}/disputes"
