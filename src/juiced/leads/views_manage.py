@@ -241,10 +241,8 @@ def _attach_pending_returns(customer: Any, leads: list[Lead]) -> None:
         lead.pending_return = by_lead.get(lead.pk)
 
 
-@staff_view("leads.view")
-def customer_leads(request: HttpRequest, customer_id: str) -> HttpResponse:
-    """The customer's leads with filters (source, date range, price) and, per lead, its return."""
-    customer = request.access.customer(customer_id, permission="leads.view")
+def customer_leads_context(request: HttpRequest, customer: Any) -> dict[str, Any]:
+    """The Leads tab: the filter form, one page of the customer's leads, each with its pending return."""
     tenant = request.access.tenant
     form = LeadFilterForm(
         request.GET or None,
@@ -255,19 +253,27 @@ def customer_leads(request: HttpRequest, customer_id: str) -> HttpResponse:
     page = Paginator(leads, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     _attach_pending_returns(customer, page.object_list)
-    base = f"/manage/{tenant.slug}/customers/{customer.public_id}/"
-    context = {
+    return {
         "customer": customer, "access": request.access, "statuses": customer_statuses(customer),
         "tab": "leads",
         "filter_form": form, "page": page, "currency": customer.wallet.currency,
         "filter_query": _query_without_page(request), "show_customer": False,
-        "returns_column": True, "customer_base": base,
+        "returns_column": True, "customer_base": f"/manage/{tenant.slug}/customers/{customer.public_id}/",
         "can_decide": request.access.can("returns.decide"),
         "returns_enabled": return_services.settings_for(tenant).returns_enabled,
         "returnable": RETURNABLE,
     }  # fmt: skip
+
+
+@staff_view("leads.view")
+def customer_leads(request: HttpRequest, customer_id: str) -> HttpResponse:
+    """The customer's leads with filters (source, date range, price) and, per lead, its return."""
+    customer = request.access.customer(customer_id, permission="leads.view")
     return render_page_or_partial(
-        request, "leads/manage/customer_leads.html", "leads/manage/_lead_table.html", context
+        request,
+        "leads/manage/customer_leads.html",
+        "leads/manage/_lead_table.html",
+        customer_leads_context(request, customer),
     )
 
 

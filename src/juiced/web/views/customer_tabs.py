@@ -20,6 +20,7 @@ from juiced.customers import selectors as customer_selectors
 from juiced.customers.models import Customer
 from juiced.leads import selectors as lead_selectors
 from juiced.leads.models import Lead
+from juiced.leads.views_manage import customer_leads_context
 from juiced.returns import selectors as return_selectors
 from juiced.returns import services as return_services
 from juiced.returns.forms_returns import DecisionForm, ReturnRequestForm
@@ -228,6 +229,20 @@ def customer_invite_revoke(request: HttpRequest, customer_id: str, invite_id: st
 # --- Leads tab: returns -------------------------------------------------------------------------------
 
 
+def _leads_tab_with_row_error(
+    request: HttpRequest, customer: Customer, return_id: str, exc: DomainError, *, note: str
+) -> HttpResponse | None:
+    """The Leads tab (422) with the refusal next to the return's note, or None when the row isn't shown."""
+    context = customer_leads_context(request, customer)
+    for lead in context["page"].object_list:
+        pending = lead.pending_return
+        if pending is not None and pending.public_id == return_id:
+            pending.error = " ".join(exc.fields.get("note", [])) or exc.message
+            pending.note_value = note
+            return render(request, "leads/manage/customer_leads.html", context, status=422)
+    return None
+
+
 def _customer_lead(request: HttpRequest, customer: Customer, lead_id: str) -> Lead:
     """A lead sold to this customer, or NotFound (404): another customer's lead is not found here."""
     lead = lead_selectors.lead_get(tenant=request.access.tenant, public_id=lead_id)
@@ -288,6 +303,9 @@ def customer_return_decide(
     try:
         decide(tenant=tenant, request_id=return_id, actor=request.user, note=note)
     except DomainError as exc:
+        page = _leads_tab_with_row_error(request, customer, return_id, exc, note=form.data.get("note", ""))
+        if page is not None:
+            return page
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Return {return_id} {'approved' if action == 'approve' else 'rejected'}.")
