@@ -184,3 +184,10 @@ def test_the_overview_shows_onboarding_progress(login_client, alice, acme_custom
         login_client(alice).get(f"/manage/acme-leads/customers/{acme_customer.public_id}/").content.decode()
     )
     assert 'data-testid="onboarding-progress"' in body and "0 of 2 onboarding videos watched" in body
+
+
+def test_portal_nav_links_to_onboarding_until_onboarded(login_client, buyer, acme_customer):
+    assert 'href="/app/onboarding/"' in login_client(buyer).get("/app/").content.decode()
+    acme_customer.is_onboarded = True
+    acme_customer.save(update_fields=["is_onboarded"])
+    assert 'href="/app/onboarding/"' not in login_client(buyer).get("/app/").content.decode()
