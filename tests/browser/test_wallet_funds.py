@@ -1,4 +1,4 @@
-"""An admin adds funds through the dashboard; the buyer sees the transaction in the portal."""
+"""An admin adds funds from the customer overview; the buyer sees the transaction in the portal."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_admin_adds_funds_and_buyer_sees_the_transaction(
     page.get_by_role("link", name="Acme Insurance").click()
     expect(page.get_by_role("heading", name="Acme Insurance")).to_be_visible()
     snap(page, "overview")
-    page.get_by_role("link", name="Wallet").last.click()
+    page.get_by_role("link", name="Add funds").click()
     expect(page.get_by_test_id("wallet-balance")).to_have_text("$0.00")
 
     add = page.locator("#add-funds")
