@@ -92,13 +92,11 @@ def test_the_api_reports_the_catalogs_category(alice_api):
     assert templates == TYPE_CATEGORY
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes its connection
 def test_send_test_from_the_dashboard_e_mails_the_contact(
-    login_client, alice, acme_customer, email_contact, run_tasks, django_capture_on_commit_callbacks
+    login_client, alice, acme_customer, email_contact, run_tasks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = login_client(alice).post(
-            staff_contacts(acme_customer) + f"{email_contact.public_id}/test/"
-        )
+    response = login_client(alice).post(staff_contacts(acme_customer) + f"{email_contact.public_id}/test/")
     assert response.status_code == 302
     run_tasks()
     (message,) = mail.outbox
@@ -107,6 +105,7 @@ def test_send_test_from_the_dashboard_e_mails_the_contact(
     assert Notification.objects.get(type="test").status == Notification.Status.SENT
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and closes its connection
 def test_send_test_from_the_portal_texts_a_phone_contact_through_twilio(
     login_client,
     buyer,
@@ -115,13 +114,11 @@ def test_send_test_from_the_portal_texts_a_phone_contact_through_twilio(
     sms_tenant,
     twilio_server,
     run_tasks,
-    django_capture_on_commit_callbacks,
 ):
     phone = contact_create(
         customer=acme_customer, actor=alice, data={"kind": "phone", "value": "+15555550123"}
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        response = login_client(buyer).post(f"/app/contacts/{phone.public_id}/test/")
+    response = login_client(buyer).post(f"/app/contacts/{phone.public_id}/test/")
     assert response.status_code == 302
     run_tasks()
     (request,) = twilio_server.requests
