@@ -239,6 +239,34 @@ def customer_unpause(*, customer: Customer, actor: Any) -> Customer:
     )
 
 
+def paused_by_staff(customer: Customer) -> bool:
+    """True when the customer's current pause was set by someone who is not one of its users (staff)."""
+    if not customer.is_paused:
+        return False
+    from juiced.core.models import AuditEntry
+
+    entry = (
+        AuditEntry.objects.filter(customer=customer, action="customer.paused")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if entry is None or entry.actor_id is None:
+        return True
+    return not CustomerMembership.objects.filter(customer=customer, user_id=entry.actor_id).exists()
+
+
+def customer_self_pause(*, customer: Customer, actor: Any) -> Customer:
+    """A Customer Admin pauses their own account from the portal (seed 000: "controlled by you or them")."""
+    return customer_pause(customer=customer, actor=actor)
+
+
+def customer_self_unpause(*, customer: Customer, actor: Any) -> Customer:
+    """A Customer Admin resumes their own pause; a pause set by the tenant's staff only staff can lift."""
+    if paused_by_staff(customer):
+        raise InvalidState(f"{customer.tenant.name} paused this account; ask them to resume it.")
+    return customer_unpause(customer=customer, actor=actor)
+
+
 @transaction.atomic
 def customer_user_detach(*, customer: Customer, actor: Any, user_public_id: str) -> None:
     """Remove a user's access to this customer (the user keeps other customers)."""

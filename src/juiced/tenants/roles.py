@@ -62,6 +62,8 @@ CUSTOMER_PERMISSIONS: dict[str, frozenset[str]] = {
     "transactions.view": frozenset(CustomerRole),
     "users.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
     "billing.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
+    # Seed 000: the operational status is "controlled by you or them": a Customer Admin may pause/resume.
+    "account.pause": frozenset({CustomerRole.CUSTOMER_ADMIN}),
     # --- webhooks (issue 4): the customer's own lead webhooks, managed in the portal ---
     "webhooks.manage": frozenset({CustomerRole.CUSTOMER_ADMIN}),
 }

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from juiced.core.errors import DomainError
 from juiced.core.tenancy import customer_access
 from juiced.customers.onboarding import onboarding_progress, onboarding_video_watch
+from juiced.customers.services import customer_self_pause, customer_self_unpause, paused_by_staff
 from juiced.returns.recalc import tier_standing
 from juiced.wallets.selectors import transaction_list
 from juiced.web.access import PORTAL_SESSION_KEY, portal_view
@@ -34,8 +35,25 @@ def portal_wallet(request: HttpRequest) -> HttpResponse:
         "can_view_transactions": request.portal.can("transactions.view"),
         "standing": tier_standing(customer=request.portal.customer),
         "onboarding": onboarding_progress(customer=request.portal.customer),
+        "can_pause": request.portal.can("account.pause"),
+        "paused_by_staff": paused_by_staff(request.portal.customer),
     }
     return render(request, "juiced/portal/wallet.html", context)
+
+
+@require_POST
+@portal_view("account.pause")
+def portal_account_pause(request: HttpRequest, action: str) -> HttpResponse:
+    """Pause or resume the customer's own account (Customer Admin); a staff pause only staff lift."""
+    service = customer_self_pause if action == "pause" else customer_self_unpause
+    try:
+        service(customer=request.portal.customer, actor=request.user)
+        messages.success(
+            request, "Account paused: no leads until you resume." if action == "pause" else "Resumed."
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal_wallet")
 
 
 @portal_view()
