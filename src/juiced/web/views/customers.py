@@ -22,17 +22,13 @@ from juiced.customers import services as customer_services
 from juiced.customers.models import Customer
 from juiced.customers.onboarding import onboarding_progress
 from juiced.returns.recalc import tier_standing
-from juiced.tenants import services as tenant_services
-from juiced.wallets.selectors import adjustment_timeline
-from juiced.wallets.services import wallet_credit, wallet_debit
 from juiced.web.access import add_domain_errors, staff_view
-from juiced.web.forms import CustomerFilterForm, CustomerForm, CustomerInviteForm, FundsForm
-from juiced.web.views.ledger import transactions_context, transactions_csv
+from juiced.web.forms import CustomerFilterForm, CustomerForm
+from juiced.web.views.ledger import transactions_csv
 from juiced.web.views.pages import render_page_or_partial
 
 CUSTOMERS_PER_PAGE = 25
 HISTORY_LIMIT = 100
-TIMELINE_LIMIT = 50
 MONEY_FIELDS = ("daily_budget", "weekly_budget", "monthly_budget", "balance")
 STATUS_ACTIONS = {
     "archive": (customer_services.customer_archive, "Customer archived."),
@@ -205,84 +201,6 @@ def customer_toggle(request: HttpRequest, customer_id: str, field: str) -> HttpR
     return redirect(_customer_url(request, customer))
 
 
-# --- Wallet tab ---------------------------------------------------------------------------------------
-
-
-def _wallet_page(
-    request: HttpRequest,
-    customer: Customer,
-    *,
-    add_form: FundsForm | None = None,
-    remove_form: FundsForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    wallet = customer.wallet
-    context = _customer_page_context(request, customer, "wallet")
-    context |= {
-        "wallet": wallet,
-        "add_form": add_form or FundsForm(prefix="add"),
-        "remove_form": remove_form or FundsForm(prefix="remove", with_receipt=False),
-        "timeline": adjustment_timeline(wallet=wallet)[:TIMELINE_LIMIT],
-        "csv_url": _url("manage_customer_transactions_csv", request, customer.public_id),
-        "show_actor": True,
-    }
-    if request.access.can("transactions.view"):
-        context |= transactions_context(request, wallet)
-    return render_page_or_partial(
-        request,
-        "juiced/manage/customers/wallet.html",
-        "juiced/ledger/_transactions.html",
-        context,
-        status=status,
-    )
-
-
-@staff_view("customers.view")
-def customer_wallet(request: HttpRequest, customer_id: str) -> HttpResponse:
-    return _wallet_page(request, request.access.customer(customer_id))
-
-
-def _move_funds(request: HttpRequest, customer_id: str, *, adding: bool) -> HttpResponse:
-    customer = request.access.customer(customer_id, permission="funds.manage")
-    prefix = "add" if adding else "remove"
-    form = FundsForm(request.POST, prefix=prefix, with_receipt=adding)
-    if form.is_valid():
-        move = wallet_credit if adding else wallet_debit
-        try:
-            _txn, replayed = move(
-                wallet=customer.wallet,
-                amount=form.cleaned_data["amount"],
-                description=form.cleaned_data["description"],
-                receipt_url=form.cleaned_data.get("receipt_url", ""),
-                actor=request.user,
-                idempotency_key=form.cleaned_data["idempotency_key"],
-            )
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            amount = format_money(form.cleaned_data["amount"], customer.wallet.currency)
-            if replayed:
-                messages.info(request, "That request was already recorded; nothing was added twice.")
-            else:
-                messages.success(request, f"{'Added' if adding else 'Removed'} {amount}.")
-            return redirect(_customer_url(request, customer, "wallet"))
-    customer.wallet.refresh_from_db()
-    forms_by_prefix = {"add_form": form} if adding else {"remove_form": form}
-    return _wallet_page(request, customer, status=422, **forms_by_prefix)
-
-
-@require_POST
-@staff_view("funds.manage")
-def customer_add_funds(request: HttpRequest, customer_id: str) -> HttpResponse:
-    return _move_funds(request, customer_id, adding=True)
-
-
-@require_POST
-@staff_view("funds.manage")
-def customer_remove_funds(request: HttpRequest, customer_id: str) -> HttpResponse:
-    return _move_funds(request, customer_id, adding=False)
-
-
 @staff_view("transactions.view")
 def customer_transactions_csv(request: HttpRequest, customer_id: str) -> HttpResponse:
     customer = request.access.customer(customer_id, permission="transactions.view")
@@ -292,75 +210,15 @@ def customer_transactions_csv(request: HttpRequest, customer_id: str) -> HttpRes
 # --- Users tab ----------------------------------------------------------------------------------------
 
 
-def _users_page(
-    request: HttpRequest,
-    customer: Customer,
-    *,
-    invite_form: CustomerInviteForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
+def _users_page(request: HttpRequest, customer: Customer) -> HttpResponse:
     context = _customer_page_context(request, customer, "users")
-    context |= {
-        "memberships": customer_selectors.customer_users(customer),
-        "invites": customer_selectors.customer_pending_invites(customer),
-        "invite_form": invite_form or CustomerInviteForm(),
-    }
-    return render(request, "juiced/manage/customers/users.html", context, status=status)
+    context["memberships"] = customer_selectors.customer_users(customer)
+    return render(request, "juiced/manage/customers/users.html", context)
 
 
 @staff_view("customers.view")
 def customer_users(request: HttpRequest, customer_id: str) -> HttpResponse:
     return _users_page(request, request.access.customer(customer_id))
-
-
-@require_POST
-@staff_view("invites.send")
-def customer_invite_create(request: HttpRequest, customer_id: str) -> HttpResponse:
-    customer = request.access.customer(customer_id, permission="invites.send")
-    form = CustomerInviteForm(request.POST)
-    if form.is_valid():
-        try:
-            invite, _raw = tenant_services.invite_create(
-                tenant=request.access.tenant,
-                actor=request.user,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                customer=customer,
-            )
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, f"Invitation sent to {invite.email}.")
-            return redirect(_customer_url(request, customer, "users"))
-    return _users_page(request, customer, invite_form=form, status=422)
-
-
-@require_POST
-@staff_view("invites.send")
-def customer_invite_resend(request: HttpRequest, customer_id: str, invite_id: str) -> HttpResponse:
-    customer = request.access.customer(customer_id, permission="invites.send")
-    invite = customer_selectors.customer_invite(customer, invite_id)
-    try:
-        tenant_services.invite_resend(invite=invite, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"A new link was sent to {invite.email}.")
-    return redirect(_customer_url(request, customer, "users"))
-
-
-@require_POST
-@staff_view("invites.revoke")
-def customer_invite_revoke(request: HttpRequest, customer_id: str, invite_id: str) -> HttpResponse:
-    customer = request.access.customer(customer_id, permission="invites.revoke")
-    invite = customer_selectors.customer_invite(customer, invite_id)
-    try:
-        tenant_services.invite_revoke(invite=invite, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"The invite to {invite.email} was revoked.")
-    return redirect(_customer_url(request, customer, "users"))
 
 
 @require_POST
