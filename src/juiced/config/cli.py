@@ -305,9 +305,14 @@ def cmd_ledger_check(args: argparse.Namespace) -> int:
             checked += n
             mismatches.extend(found)
             progress.advance(bar, len(chunk))
+    from juiced.vending.ledger import vending_ledger_check
+
+    vending_problems = vending_ledger_check()
+    for problem in vending_problems:
+        print(f"  vending: {problem}")
     if not mismatches:
         print(f"Checked {checked} wallets: every cached balance and hold agrees with its transactions.")
-        return EXIT_OK
+        return EXIT_FAILED if vending_problems else EXIT_OK
     print(f"Checked {checked} wallets: {len(mismatches)} disagree with their transactions:")
     for mismatch in mismatches:
         print(f"  {mismatch.describe()}")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from juiced.core.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from juiced.core.money import format_money
 from juiced.tenants.roles import StaffRole
-from juiced.vending.models import AccountEntry, Batch, PaymentKind, Sale, Vendor
+from juiced.vending.models import AccountEntry, Batch, PaymentKind, Pocket, Sale, Vendor
 
 # Payment kinds that are not money through the till: they are shown in the totals but not in the total.
 NOT_TAKINGS = (PaymentKind.WALLET, PaymentKind.FREE_ISSUE)
@@ -109,14 +109,16 @@ def batch_totals(batch: Batch) -> tuple[dict[str, int], int, int]:
     totals: dict[str, int] = {}
     for row in Sale.objects.filter(batch=batch).values("payment_kind").annotate(total=Sum("amount")):
         totals[row["payment_kind"]] = totals.get(row["payment_kind"], 0) + row["total"]
-    # Counter payments (top-ups, deposits, instalments) carry the batch; a sale's own entries do not.
+    # Counter payments (top-ups, deposits, instalments) carry the batch; a sale's own entries do not. Money
+    # in is +wallet/+deposit but −arrears (an instalment lowers the debt), hence the sign per pocket.
     for row in (
         AccountEntry.objects.filter(batch=batch, sale__isnull=True)
         .exclude(payment_kind="")
-        .values("payment_kind")
+        .values("payment_kind", "pocket")
         .annotate(total=Sum("amount"))
     ):
-        totals[row["payment_kind"]] = totals.get(row["payment_kind"], 0) + row["total"]
+        money_in = -row["total"] if row["pocket"] == Pocket.ARREARS else row["total"]
+        totals[row["payment_kind"]] = totals.get(row["payment_kind"], 0) + money_in
     count = Sale.objects.filter(batch=batch, kind=Sale.Kind.SALE).count()
     total = sum(amount for kind, amount in totals.items() if kind not in NOT_TAKINGS)
     return dict(sorted(totals.items())), count, total
