@@ -22,8 +22,9 @@ from juiced.api.representations import MAX_PER_PAGE, page_of
 from juiced.api.schemas import ErrorOut
 from juiced.core.errors import ValidationFailed
 from juiced.core.tenancy import StaffAccess
-from juiced.vending import masters, selectors, setup
+from juiced.vending import masters, sales, selectors, setup
 from juiced.vending import schemas as s
+from juiced.vending.batches import batch_close
 from juiced.vending.tariffs import QuoteRequest, Terms, quote
 from juiced.vending.tokens import token_decode, token_issue_management
 
@@ -145,8 +146,6 @@ def quick_pay(
     """Amount → arrears share → fixed charges → tax → energy → token(s); all sales final. Send an
     Idempotency-Key: a replay answers with the first sale and `Idempotent-Replayed: true`; the same key with
     another body is a 409 idempotency_key_reused."""
-    from juiced.vending import sales
-
     access = _access(request, "vending.sell")
     sale, replayed = sales.quick_pay(
         access=access,
@@ -178,8 +177,6 @@ def reverse_sale(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
     """A new reversal row (amounts negated), the tokens void, the customer told; 409 if already reversed."""
-    from juiced.vending import sales
-
     access = _access(request, "vending.reverse")
     sale = selectors.sale_get(access, sale_id)
     reversal = sales.sale_reverse(
@@ -351,8 +348,6 @@ def quote_tariff(request: HttpRequest, tariff_id: str, payload: s.QuoteIn):
         raise ValidationFailed.on("tariff", "This tariff has no terms yet.")
     account = None
     if payload.account:
-        from juiced.vending import sales
-
         account = selectors.account_get(access, payload.account)
         if account.tariff_id != tariff.pk:
             raise ValidationFailed.on(
@@ -483,8 +478,6 @@ def list_batches(request: HttpRequest, vendor_id: str, page: int = Page, per_pag
 )
 def close_batch(request: HttpRequest, vendor_id: str, batch_id: str):
     """Totals the batch by payment kind and freezes it; 409 if it is already closed."""
-    from juiced.vending.batches import batch_close
-
     access = _access(request, "vending.sell")
     vendor = _own_or_all(access, vendor_id)
     batch = batch_close(access=access, batch=selectors.batch_get(access, batch_id, vendor=vendor))
