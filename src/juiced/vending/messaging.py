@@ -119,7 +119,8 @@ def receipt_messages(*, sale: Sale, tokens: list[Token]) -> list[VendingMessage]
 
 def reversal_messages(*, original: Sale, reversal: Sale, tokens: list[Token]) -> list[VendingMessage]:
     """Tell the customer a sale was reversed and its token(s) are void."""
-    customer = original.account.customer
+    account = reversal.account  # the row locked by the reversal: its customer's current preferences
+    customer = account.customer
     currency = original.tenant.currency
     codes = ", ".join(token_display(t.token) for t in tokens) or "none"
     body = (
@@ -129,7 +130,7 @@ def reversal_messages(*, original: Sale, reversal: Sale, tokens: list[Token]) ->
     )
     return _write(
         customer=customer,
-        account=original.account,
+        account=account,
         sale=reversal,
         kind=VendingMessage.Kind.REVERSAL,
         subject=f"Purchase reversed — account {original.account.number}",
