@@ -309,3 +309,8 @@ def test_wallet_top_up_and_deposit_pay_and_refund(account, supervisor, login_cli
 def test_sms_without_a_message_is_a_field_error(account, cashier, login_client, tenant_a):
     response = login_client(cashier).post(url(tenant_a, f"accounts/{account.public_id}/sms/"), {"body": ""})
     assert response.status_code == 422 and "Write the message." in response.content.decode()
+
+
+def test_looking_at_my_batch_opens_nothing(cashier, login_client, tenant_a):
+    html = login_client(cashier).get(url(tenant_a, "my-batch/")).content.decode()
+    assert "No open batch" in html and not Batch.objects.exists()

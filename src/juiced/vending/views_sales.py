@@ -191,15 +191,18 @@ def _batch_context(request: HttpRequest, batch: Any) -> dict[str, Any]:
 
 @staff_view(SELL)
 def my_batch(request: HttpRequest) -> HttpResponse:
-    """The cashier's page: today's open batch with totals by payment kind, and Close batch."""
-    from juiced.vending.batches import batch_open_for, vendor_for
+    """The cashier's page: today's open batch with totals by payment kind, and Close batch. Reading it
+    opens nothing: a batch opens with the cashier's first sale."""
+    from juiced.vending.batches import vendor_for
 
     vendor = vendor_for(access=request.access)
     if vendor is None:
         return render(request, "juiced/vending/vendor_missing.html", vending_context(request), status=404)
-    batch = batch_open_for(vendor=vendor)
-    closed = list(selectors.batch_list(vendor).filter(status="closed")[:10])
-    context = vending_context(request, vendor=vendor, closed=closed, **_batch_context(request, batch))
+    batches = selectors.batch_list(vendor)
+    batch = batches.filter(status="open").first()
+    closed = list(batches.filter(status="closed")[:10])
+    current = _batch_context(request, batch) if batch else {}
+    context = vending_context(request, vendor=vendor, closed=closed, **current)
     return render(request, "juiced/vending/my_batch.html", context)
 
 
