@@ -36,7 +36,7 @@ def test_demo_loads_a_tenant_with_every_role_a_buyer_and_a_dozen_customers(capsy
     tenant = Tenant.objects.get(slug="demo")
     assert tenant.name == "Demo Leads"
     roles = set(Membership.objects.filter(tenant=tenant).values_list("role", flat=True))
-    assert roles == {"admin", "customer_support", "sales", "data_validation"}
+    assert roles == {"admin", "customer_support", "sales", "data_validation", "cashier", "vending_supervisor"}
     assert Customer.objects.filter(tenant=tenant).count() >= 12
     buyer = User.objects.get(email="buyer@demo.test")
     assert buyer.check_password("demo")

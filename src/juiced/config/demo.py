@@ -319,6 +319,9 @@ def demo_load(*, console: Any = None, with_token: bool = False) -> DemoResult:
     from juiced.leads.demo import demo_marketplace, demo_source_credentials  # bids and leads
 
     created |= demo_marketplace(tenant=tenant, admin=admin)
+    from juiced.vending.demo import vending_demo  # tariffs, accounts, a cashier, a month of sales
+
+    created |= vending_demo(tenant=tenant, admin=admin)
     result = DemoResult(
         tenant=tenant,
         admin=admin,
