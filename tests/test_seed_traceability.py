@@ -22,7 +22,7 @@ DOC = ROOT / "docs" / "seed-traceability.md"
 
 # While helpers A, B and C build the last gaps, their rows read `TODO` / `pending`. The lead engineer sets
 # this to False once every pending row is filled in; from then on `pending` is refused.
-ALLOW_PENDING = True
+ALLOW_PENDING = False
 
 COLUMNS = ["statement", "code", "test", "status"]
 # seed → the least number of rows its table keeps (the count when issue 7 was traced): rows may be added,
