@@ -19,8 +19,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from juiced.core.errors import DomainError
+from juiced.vending import arrears as arrears_services
 from juiced.vending import documents as document_services
-from juiced.vending import selectors
+from juiced.vending import selectors, setup
 from juiced.vending.forms import (
     QUICK_PAY_BUTTONS,
     AccountSettingsForm,
@@ -34,7 +35,9 @@ from juiced.vending.forms import (
     SearchForm,
     SmsForm,
     StatusForm,
+    cents_or_none,
 )
+from juiced.vending.messaging import send_customer_sms
 from juiced.vending.models import (
     Account,
     AccountDocument,
@@ -45,6 +48,7 @@ from juiced.vending.models import (
     Sale,
     Tariff,
 )
+from juiced.vending.sales import quote_for_account
 from juiced.web.access import add_domain_errors, staff_view
 
 VIEW = "vending.view"
@@ -272,7 +276,6 @@ def _tab_with_errors(request: HttpRequest, account: Account, tab: str, **forms: 
 @staff_view(MANAGE)
 def account_status(request: HttpRequest, account_id: str, action: str) -> HttpResponse:
     """Activate or deactivate (a note is required to deactivate; it lands on the Notes tab)."""
-    from juiced.vending import setup
 
     account = account_for(request, account_id)
     form = StatusForm(request.POST)
@@ -295,7 +298,6 @@ def account_status(request: HttpRequest, account_id: str, action: str) -> HttpRe
 @staff_view(MANAGE)
 def account_settings(request: HttpRequest, account_id: str) -> HttpResponse:
     """Tariff, arrears recovery and purchase limits of this account (not its master's)."""
-    from juiced.vending import setup
 
     account = account_for(request, account_id)
     form = AccountSettingsForm(request.POST, tariffs=_tariffs(request))
@@ -318,7 +320,6 @@ def account_settings(request: HttpRequest, account_id: str) -> HttpResponse:
 @staff_view("vending.sms")
 def account_sms(request: HttpRequest, account_id: str) -> HttpResponse:
     """Send an SMS to the customer's number(s) through the notification service."""
-    from juiced.vending.messaging import send_customer_sms
 
     account = account_for(request, account_id)
     form = SmsForm(request.POST or None)
@@ -346,8 +347,6 @@ def account_sms(request: HttpRequest, account_id: str) -> HttpResponse:
 @staff_view(VIEW)
 def calculator(request: HttpRequest, account_id: str) -> HttpResponse:
     """The tariff calculator: what does this amount buy on this account today? (htmx partial or page)."""
-    from juiced.vending.forms import cents_or_none
-    from juiced.vending.sales import quote_for_account
 
     account = account_for(request, account_id)
     form = CalculatorForm(request.GET)
@@ -378,21 +377,19 @@ def calculator(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 def _money_move(
-    request: HttpRequest, account_id: str, *, tab: str, service_name: str, form_key: str
+    request: HttpRequest, account_id: str, *, tab: str, service: Any, form_key: str
 ) -> HttpResponse:
-    from juiced.vending import arrears as arrears_services
 
     account = account_for(request, account_id)
     form = MoneyMoveForm(request.POST)
     if form.is_valid() and not form.errors:
-        service = getattr(arrears_services, service_name)
         kwargs: dict[str, Any] = {
             "access": request.access,
             "account": account,
             "amount": form.cleaned_data["amount_cents"],
             "payment_kind": form.cleaned_data["payment_kind"],
         }
-        if service_name != "wallet_topup":
+        if service is not arrears_services.wallet_topup:
             kwargs["note"] = form.cleaned_data.get("note", "")
         try:
             service(**kwargs)
@@ -407,27 +404,30 @@ def _money_move(
 @require_POST
 @staff_view(MANAGE)
 def wallet_topup(request: HttpRequest, account_id: str) -> HttpResponse:
-    return _money_move(request, account_id, tab="wallet", service_name="wallet_topup", form_key="form")
+    return _money_move(
+        request, account_id, tab="wallet", service=arrears_services.wallet_topup, form_key="form"
+    )
 
 
 @require_POST
 @staff_view(MANAGE)
 def deposit_pay(request: HttpRequest, account_id: str) -> HttpResponse:
-    return _money_move(request, account_id, tab="deposit", service_name="deposit_pay", form_key="form")
+    return _money_move(
+        request, account_id, tab="deposit", service=arrears_services.deposit_pay, form_key="form"
+    )
 
 
 @require_POST
 @staff_view(MANAGE)
 def deposit_refund(request: HttpRequest, account_id: str) -> HttpResponse:
     return _money_move(
-        request, account_id, tab="deposit", service_name="deposit_refund", form_key="refund_form"
+        request, account_id, tab="deposit", service=arrears_services.deposit_refund, form_key="refund_form"
     )
 
 
 @require_POST
 @staff_view("vending.arrears.manage")
 def debt_add(request: HttpRequest, account_id: str) -> HttpResponse:
-    from juiced.vending import arrears as arrears_services
 
     account = account_for(request, account_id)
     form = DebtForm(request.POST)
@@ -451,7 +451,6 @@ def debt_add(request: HttpRequest, account_id: str) -> HttpResponse:
 @require_POST
 @staff_view("vending.arrears.manage")
 def plan_create(request: HttpRequest, account_id: str) -> HttpResponse:
-    from juiced.vending import arrears as arrears_services
 
     account = account_for(request, account_id)
     debts = [d for d in account.debts.all() if d.balance > 0]
@@ -478,7 +477,6 @@ def plan_create(request: HttpRequest, account_id: str) -> HttpResponse:
 @require_POST
 @staff_view("vending.arrears.manage")
 def instalment_pay(request: HttpRequest, account_id: str, plan_id: str) -> HttpResponse:
-    from juiced.vending import arrears as arrears_services
 
     account = account_for(request, account_id)
     plan = tenant_get(request, RepaymentPlan, plan_id)

@@ -32,6 +32,7 @@ from juiced.vending.forms import (
     TariffVersionForm,
 )
 from juiced.vending.models import AccountStatus
+from juiced.vending.tokens import token_decode, token_issue_management
 from juiced.vending.views import MANAGE, VIEW, base_url, vending_context
 from juiced.web.access import add_domain_errors, staff_view
 
@@ -301,7 +302,6 @@ def meter_manage(request: HttpRequest, meter_id: str) -> HttpResponse:
 @staff_view(TOKENS)
 def meter_token(request: HttpRequest, meter_id: str) -> HttpResponse:
     """Issue a management token (ADD_TIME, SET_TIME, DISABLE_PAYG, COUNTER_SYNC) with a reason."""
-    from juiced.vending.tokens import token_issue_management
 
     meter = _found(selectors.meter_get, request, meter_id)
     form = ManagementTokenForm(request.POST)
@@ -326,7 +326,6 @@ def meter_token(request: HttpRequest, meter_id: str) -> HttpResponse:
 @staff_view(TOKENS)
 def meter_decode(request: HttpRequest, meter_id: str) -> HttpResponse:
     """Decode a token a customer reads out: what it carried and which issued token it is."""
-    from juiced.vending.tokens import token_decode
 
     meter = _found(selectors.meter_get, request, meter_id)
     form = DecodeForm(request.POST)

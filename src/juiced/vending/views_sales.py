@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from juiced.core.errors import DomainError
 from juiced.vending import selectors
+from juiced.vending.batches import batch_close as close
+from juiced.vending.batches import batch_totals, vendor_for
 from juiced.vending.forms import (
     QUICK_PAY_LABEL,
     QUICK_PAY_PERMISSION,
@@ -27,6 +29,10 @@ from juiced.vending.forms import (
     money_text,
 )
 from juiced.vending.models import PaymentKind
+from juiced.vending.sales import quick_pay as sell
+from juiced.vending.sales import quote_for_account
+from juiced.vending.sales import sale_reverse as reverse
+from juiced.vending.setup import vendor_update
 from juiced.vending.views import VIEW, account_context, account_for, base_url, vending_context
 from juiced.web.access import add_domain_errors, staff_view
 
@@ -55,7 +61,6 @@ def _pay_page(request: HttpRequest, account: Any, form: QuickPayForm, status: in
 @staff_view(SELL)
 def quick_pay(request: HttpRequest, account_id: str, kind: str) -> HttpResponse:
     """GET: the amount form. POST: quote it and show the confirmation (nothing is sold yet)."""
-    from juiced.vending.sales import quote_for_account
 
     kind = _payment_kind(request, kind)
     account = account_for(request, account_id)
@@ -92,7 +97,6 @@ def quick_pay(request: HttpRequest, account_id: str, kind: str) -> HttpResponse:
 @staff_view(SELL)
 def quick_pay_confirm(request: HttpRequest, account_id: str, kind: str) -> HttpResponse:
     """Sell: the same idempotency key always answers with the first sale's receipt."""
-    from juiced.vending.sales import quick_pay as sell
 
     kind = _payment_kind(request, kind)
     account = account_for(request, account_id)
@@ -142,7 +146,6 @@ def receipt(request: HttpRequest, sale_id: str) -> HttpResponse:
 @staff_view("vending.reverse")
 def sale_reverse(request: HttpRequest, sale_id: str) -> HttpResponse:
     """Reverse a sale with a reason: money and energy come back by new rows, the token is voided."""
-    from juiced.vending.sales import sale_reverse as reverse
 
     try:
         sale = selectors.sale_get(request.access.tenant, sale_id)
@@ -174,7 +177,6 @@ def sale_reverse(request: HttpRequest, sale_id: str) -> HttpResponse:
 
 def _batch_context(request: HttpRequest, batch: Any) -> dict[str, Any]:
     """A batch's sales and totals by payment kind (open: summed now; closed: the frozen totals)."""
-    from juiced.vending.batches import batch_totals
 
     sales = list(selectors.sale_list(request.access, batch=batch))
     if batch.status == "closed":
@@ -193,7 +195,6 @@ def _batch_context(request: HttpRequest, batch: Any) -> dict[str, Any]:
 def my_batch(request: HttpRequest) -> HttpResponse:
     """The cashier's page: today's open batch with totals by payment kind, and Close batch. Reading it
     opens nothing: a batch opens with the cashier's first sale."""
-    from juiced.vending.batches import vendor_for
 
     vendor = vendor_for(access=request.access)
     if vendor is None:
@@ -210,7 +211,6 @@ def my_batch(request: HttpRequest) -> HttpResponse:
 @staff_view(SELL)
 def batch_close(request: HttpRequest, batch_id: str) -> HttpResponse:
     """Close a batch: the cashier their own; a supervisor anyone's."""
-    from juiced.vending.batches import batch_close as close
     from juiced.vending.batches import vendor_for
 
     own = None if request.access.can("vending.batches.view_all") else vendor_for(access=request.access)
@@ -231,7 +231,6 @@ def batch_close(request: HttpRequest, batch_id: str) -> HttpResponse:
 
 @staff_view(SELL)
 def batch_page(request: HttpRequest, batch_id: str) -> HttpResponse:
-    from juiced.vending.batches import vendor_for
 
     own = None if request.access.can("vending.batches.view_all") else vendor_for(access=request.access)
     if own is None and not request.access.can("vending.batches.view_all"):
@@ -257,7 +256,6 @@ def vendors(request: HttpRequest) -> HttpResponse:
 @staff_view("vending.vendors.manage")
 def vendor_edit(request: HttpRequest, vendor_id: str) -> HttpResponse:
     """Supervisor: a vendor's limits per sale and per day, and whether they may sell."""
-    from juiced.vending.setup import vendor_update
 
     try:
         vendor = selectors.vendor_get(request.access.tenant, vendor_id)
