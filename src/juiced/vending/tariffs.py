@@ -445,11 +445,6 @@ def tariff_terms_validate(kind: str, data: dict) -> dict:
     return cleaned
 
 
-def marginal_unit_cost_bound_mc(pieces: list, discount_bp: int, energy_wh: int, unit: int) -> int:
-    """cost(energy + unit) − cost(energy): the carry out is always strictly below this (tests use it)."""
-    return cost_mc(energy_wh + unit, pieces, discount_bp) - cost_mc(energy_wh, pieces, discount_bp)
-
-
 __all__ = [
     "Block",
     "Quote",
