@@ -7,7 +7,7 @@ PORT ?= 8000
 # The PostgreSQL pass of `make test`; pytest-django creates and drops its own test database from it.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/juiced
 
-.PHONY: run test install lint test-sqlite test-postgres bench bench-ingest clean
+.PHONY: run test install lint test-sqlite test-postgres bench bench-ingest bench-vending clean
 
 $(BIN)/juiced: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,10 +40,15 @@ bench: install
 	$(BIN)/python bench/wallet.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/tiers.py
+	$(BIN)/python bench/vending.py
 
 bench-ingest: install
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/ingest.py
+
+bench-vending: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/vending.py
 
 clean:
 	rm -rf $(VENV) var

@@ -68,6 +68,13 @@ def account_get(scope: Any, public_id_or_number: str) -> Account:
     return _one(accounts, "No such account.", **lookup)
 
 
+def account_to_sell(scope: Any, public_id_or_number: str) -> Account:
+    """The account row alone (Quick Pay locks and loads what it needs itself): one small query."""
+    key = (public_id_or_number or "").strip()
+    lookup = {"public_id": key} if key.startswith("acc_") else {"number__iexact": key}
+    return _one(Account.objects.filter(tenant=_tenant(scope)), "No such account.", **lookup)
+
+
 def _phone_digits(q: str) -> str:
     """The digits of a phone-like query ("+254 700-000 001" → "254700000001"), or "" if it is not one."""
     if not re.fullmatch(r"[\d\s+().-]+", q):
