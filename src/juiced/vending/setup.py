@@ -559,7 +559,9 @@ def tariff_create(*, access: Any, data: Mapping[str, Any]) -> Tariff:
 @transaction.atomic
 def tariff_update(*, access: Any, tariff: Tariff, data: Mapping[str, Any]) -> Tariff:
     """Rename, describe or (de)activate a tariff; terms in `data` add a version (tariff_version_add)."""
-    tariff = Tariff.objects.select_for_update().select_related("current_version").get(pk=tariff.pk)
+    tariff = (
+        Tariff.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=tariff.pk)
+    )
     cleaned = _clean_tariff(data, partial=True, tenant=tariff.tenant, tariff=tariff)
     if apply_changes(tariff, cleaned):
         _save_or_field_error(tariff, field="name", message=f"A tariff named {tariff.name} already exists.")
@@ -572,7 +574,9 @@ def tariff_update(*, access: Any, tariff: Tariff, data: Mapping[str, Any]) -> Ta
 @transaction.atomic
 def tariff_version_add(*, access: Any, tariff: Tariff, data: Mapping[str, Any]) -> TariffVersion:
     """A change of terms: version number+1 from the current terms with `data` over them; sales keep theirs."""
-    tariff = Tariff.objects.select_for_update().select_related("current_version").get(pk=tariff.pk)
+    tariff = (
+        Tariff.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=tariff.pk)
+    )
     unknown = {f: ["Unknown field."] for f in data if f not in (*TERMS_FIELDS, "note", *TARIFF_FIELDS)}
     if unknown:
         raise ValidationFailed("Some fields are invalid.", fields=unknown)
