@@ -38,13 +38,6 @@ def admin(alice, tenant_a):
 
 
 @pytest.fixture
-def support(make_staff, tenant_a):
-    return StaffAccess(
-        user=make_staff(StaffRole.CUSTOMER_SUPPORT), tenant=tenant_a, role=StaffRole.CUSTOMER_SUPPORT
-    )
-
-
-@pytest.fixture
 def parts(admin, make_tariff, tenant_a):
     """A customer, a location, a meter and a tariff of tenant_a, made through the services."""
     return {
