@@ -29,7 +29,11 @@ def vendor_for(*, access: Any) -> Vendor | None:
 
 def selling_vendor(*, access: Any) -> Vendor | None:
     """The Vendor a sale or counter payment is booked to; a Cashier must have an active one."""
-    vendor = vendor_for(access=access)
+    return selling_vendor_check(access=access, vendor=vendor_for(access=access))
+
+
+def selling_vendor_check(*, access: Any, vendor: Vendor | None) -> Vendor | None:
+    """`selling_vendor` for a Vendor row already loaded (or None when the user has none)."""
     if vendor is not None and not vendor.is_active:
         raise PermissionDenied("Your till is disabled; ask a supervisor.")
     if vendor is None and access.role == StaffRole.CASHIER:
@@ -78,12 +82,16 @@ def batch_guard_open(batch: Batch | None) -> None:
         raise InvalidState(f"Batch {batch.number} is closed; a closed batch cannot change.")
 
 
+def _currency(vendor: Vendor) -> str:
+    return vendor.tenant.currency if vendor.tenant_id else "USD"
+
+
 def cashier_limits_check(*, vendor: Vendor | None, amount: int) -> None:
     """The vendor's limit per sale and per day (sum of its sales today); call under the batch lock."""
     if vendor is None:
         return
-    currency = vendor.tenant.currency if vendor.tenant_id else "USD"
     if vendor.limit_per_sale is not None and amount > vendor.limit_per_sale:
+        currency = _currency(vendor)
         raise ValidationFailed.on(
             "amount", f"Above your limit per sale of {format_money(vendor.limit_per_sale, currency)}."
         )
@@ -96,6 +104,7 @@ def cashier_limits_check(*, vendor: Vendor | None, amount: int) -> None:
             or 0
         )
         if sold + amount > vendor.limit_per_day:
+            currency = _currency(vendor)
             left = max(vendor.limit_per_day - sold, 0)
             raise ValidationFailed.on(
                 "amount",

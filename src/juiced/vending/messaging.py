@@ -34,15 +34,23 @@ def token_display(code: str) -> str:
     return " ".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
-def _queue(messages: list[VendingMessage]) -> list[VendingMessage]:
-    from juiced.vending.tasks import send_vending_message
+def messages_queue(messages: list[VendingMessage]) -> list[VendingMessage]:
+    """Queue the sending of saved messages after commit: one job for all of them (one job row to write)."""
+    from juiced.vending.tasks import send_vending_message, send_vending_messages
 
-    for message in messages:
+    if len(messages) == 1:
+        (message,) = messages
         enqueue_on_commit(send_vending_message, message_id=message.pk, tenant_id=message.tenant_id)
+    elif messages:
+        enqueue_on_commit(
+            send_vending_messages,
+            message_ids=[message.pk for message in messages],
+            tenant_id=messages[0].tenant_id,
+        )
     return messages
 
 
-def _write(
+def _rows(
     *,
     customer: VendingCustomer,
     account: Account | None,
@@ -53,8 +61,9 @@ def _write(
     channels: Iterable[tuple[str, str]],
     sent_by: Any = None,
 ) -> list[VendingMessage]:
-    rows = [
-        VendingMessage.objects.create(
+    """Unsaved message rows, one per channel with a recipient."""
+    return [
+        VendingMessage(
             tenant_id=customer.tenant_id,
             customer=customer,
             account=account,
@@ -69,12 +78,21 @@ def _write(
         for channel, recipient in channels
         if recipient
     ]
-    return _queue(rows)
 
 
-def _preferred_channels(customer: VendingCustomer) -> list[tuple[str, str]]:
+def _write(**fields: Any) -> list[VendingMessage]:
+    rows = VendingMessage.objects.bulk_create(_rows(**fields))
+    return messages_queue(rows)
+
+
+def _preferred_channels(customer: VendingCustomer, *, sms: bool | None = None) -> list[tuple[str, str]]:
+    """Receipt channels by the customer's preferences; `sms`: the tenant has Twilio (looked up if None)."""
     channels: list[tuple[str, str]] = []
-    if customer.receipt_sms and customer.phone and sms_configured(customer.tenant):
+    if (
+        customer.receipt_sms
+        and customer.phone
+        and (sms if sms is not None else sms_configured(customer.tenant))
+    ):
         channels.append((VendingMessage.Channel.SMS, customer.phone))
     if customer.receipt_email and customer.email:
         channels.append((VendingMessage.Channel.EMAIL, customer.email))
@@ -103,18 +121,23 @@ def receipt_text(*, sale: Sale, tokens: list[Token]) -> str:
     return "\n".join(lines)
 
 
-def receipt_messages(*, sale: Sale, tokens: list[Token]) -> list[VendingMessage]:
-    """The receipt by SMS and e-mail per the customer's preferences (inside the sale's transaction)."""
+def receipt_rows(*, sale: Sale, tokens: list[Token], sms: bool | None = None) -> list[VendingMessage]:
+    """The unsaved receipt rows (SMS, e-mail) per the customer's preferences; the caller saves and queues."""
     customer = sale.account.customer
-    return _write(
+    return _rows(
         customer=customer,
         account=sale.account,
         sale=sale,
         kind=VendingMessage.Kind.RECEIPT,
         subject=f"Your electricity token — account {sale.account.number}",
         body=receipt_text(sale=sale, tokens=tokens),
-        channels=_preferred_channels(customer),
+        channels=_preferred_channels(customer, sms=sms),
     )
+
+
+def receipt_messages(*, sale: Sale, tokens: list[Token]) -> list[VendingMessage]:
+    """The receipt by SMS and e-mail per the customer's preferences (inside the sale's transaction)."""
+    return messages_queue(VendingMessage.objects.bulk_create(receipt_rows(sale=sale, tokens=tokens)))
 
 
 def reversal_messages(*, original: Sale, reversal: Sale, tokens: list[Token]) -> list[VendingMessage]:

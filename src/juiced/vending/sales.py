@@ -8,15 +8,18 @@ VendingMessage rows sent by a job queued on commit.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField, Sum
 from django.utils import timezone
 
+from juiced.core import rawsql
 from juiced.core.errors import (
     IdempotencyKeyReused,
     InsufficientFunds,
@@ -24,23 +27,39 @@ from juiced.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from juiced.core.ids import new_public_id
 from juiced.core.money import format_money
-from juiced.vending.batches import batch_guard_open, batch_lock_open, cashier_limits_check, selling_vendor
+from juiced.vending.batches import (
+    batch_guard_open,
+    batch_lock_open,
+    batch_open_for,
+    cashier_limits_check,
+    selling_vendor,
+    selling_vendor_check,
+)
 from juiced.vending.history import account_record
-from juiced.vending.messaging import kwh, receipt_messages, reversal_messages
+from juiced.vending.messaging import kwh, messages_queue, receipt_rows, reversal_messages
 from juiced.vending.models import (
     Account,
     AccountEntry,
+    AccountEvent,
     AccountNote,
     AccountStatus,
     ArrearsDebt,
+    Batch,
+    Meter,
     PaymentKind,
     Pocket,
     Sale,
+    Tariff,
+    TariffVersion,
     Token,
+    VendingCustomer,
+    VendingMessage,
+    Vendor,
 )
 from juiced.vending.tariffs import ENERGY_UNIT_WH, Quote, QuoteRequest, Terms, quote
-from juiced.vending.tokens import lock_meter, tokens_for_sale
+from juiced.vending.tokens import lock_meter, sale_tokens_next
 
 MAX_AMOUNT = 10**10  # 100 000 000.00: a typing-error guard, not a business limit
 
@@ -72,13 +91,16 @@ def _positive_cents(value: Any, field: str) -> int:
 # --- quoting ---------------------------------------------------------------------------------------------
 
 
+def month_start(at: datetime.datetime) -> datetime.datetime:
+    """The start of `at`'s calendar month in the current time zone (inclining blocks count from there)."""
+    return timezone.localtime(at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 def month_energy_before(*, account: Account, at: datetime.datetime) -> int:
     """Wh the account bought this calendar month before `at` (sales minus reversals), for inclining blocks."""
-    local = timezone.localtime(at)
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    total = Sale.objects.filter(account=account, created_at__gte=start, created_at__lt=at).aggregate(
-        wh=Sum("energy_wh")
-    )["wh"]
+    total = Sale.objects.filter(
+        account=account, created_at__gte=month_start(at), created_at__lt=at
+    ).aggregate(wh=Sum("energy_wh"))["wh"]
     return max(total or 0, 0)
 
 
@@ -95,14 +117,19 @@ def energy_unit_for(meter: Any) -> int:
     return math.lcm(ENERGY_UNIT_WH, meter.energy_step_wh)
 
 
-def quote_request_for(*, account: Account, amount: int, at: datetime.datetime) -> tuple[QuoteRequest, Any]:
+def quote_request_for(
+    *, account: Account, amount: int, at: datetime.datetime, month_wh_before: int | None = None
+) -> tuple[QuoteRequest, Any]:
+    """The calculator's input for `account` (month's energy looked up unless the caller has it)."""
     version = account.tariff.current_version
     if version is None:
         raise ValidationFailed.on("tariff", f"Tariff {account.tariff.name} has no terms yet.")
     req = QuoteRequest(
         amount=amount,
         terms=Terms.from_version(version),
-        month_wh_before=month_energy_before(account=account, at=at),
+        month_wh_before=(
+            month_wh_before if month_wh_before is not None else month_energy_before(account=account, at=at)
+        ),
         days_since_last=days_since_last_purchase(account=account, at=at),
         local_time=timezone.localtime(at).time(),
         arrears_balance=account.arrears_balance,
@@ -134,35 +161,6 @@ def _entry(account: Account, **fields: Any) -> AccountEntry:
     return AccountEntry.objects.create(tenant_id=account.tenant_id, account=account, **fields)
 
 
-def _recover_arrears(*, account: Account, sale: Sale, share: int, actor: Any) -> None:
-    """Reduce the account's debts by `share`, oldest first, one arrears_recovered entry per debt."""
-    remaining = share
-    balance = account.arrears_balance
-    for debt in _lock_debts(account):
-        if remaining <= 0:
-            break
-        take = min(remaining, debt.balance)
-        ArrearsDebt.objects.filter(pk=debt.pk).update(balance=debt.balance - take)
-        balance -= take
-        remaining -= take
-        _entry(
-            account,
-            pocket=Pocket.ARREARS,
-            kind=AccountEntry.Kind.ARREARS_RECOVERED,
-            amount=-take,
-            balance_after=balance,
-            sale=sale,
-            debt=debt,
-            description=f"Recovered from sale {sale.public_id}",
-            actor=actor,
-        )
-    if remaining:
-        raise InvalidState(
-            "The account's arrears balance disagrees with its debts; run `juiced ledger check`."
-        )
-    account.arrears_balance = balance
-
-
 def _validate_sale_request(
     *, access: Any, amount: int, payment_kind: str, tendered: int | None, note: str
 ) -> tuple[int, int]:
@@ -184,6 +182,35 @@ def _validate_sale_request(
     if tendered < amount:
         raise ValidationFailed.on("tendered", "The cash tendered is less than the amount.")
     return tendered, tendered - amount
+
+
+@dataclass
+class _Locked:
+    """What a sale reads under its locks (account, meter, debts, the vendor's open batch, in that order)."""
+
+    account: Account  # with tenant, customer, tariff → current version, and the locked meter loaded
+    vendor: Vendor | None
+    batch: Batch | None
+    debts: list[ArrearsDebt]
+    month_wh: int  # energy bought this month before `now`, read after the account lock
+    now: datetime.datetime
+    sms: bool | None  # the tenant has Twilio configured (None: look it up when needed)
+    existing: Sale | None = None  # the first sale of a replayed Idempotency-Key
+
+
+@dataclass
+class _Rows:
+    """Everything one sale writes, computed before any of it is written."""
+
+    sale: Sale
+    tokens: list[Token]
+    meter: Meter  # with its new token count
+    debt_balances: list[tuple[ArrearsDebt, int]]
+    entries: list[AccountEntry]
+    account_values: dict[str, Any]
+    note: AccountNote | None
+    event: AccountEvent
+    messages: list[VendingMessage]
 
 
 def quick_pay(
@@ -217,110 +244,35 @@ def quick_pay(
             "note": note,
         },
     )
-    vendor = selling_vendor(access=access)
+    fast = rawsql.available()
+    vendor = None if fast else selling_vendor(access=access)
     try:
         with transaction.atomic():
-            locked = (
-                Account.objects.select_for_update(of=("self",))
-                .select_related("tenant", "customer", "tariff__current_version")
-                .get(pk=account.pk)
-            )
-            if key is not None:
-                existing = Sale.objects.filter(tenant_id=locked.tenant_id, idempotency_key=key).first()
-                if existing is not None:
-                    return _replay(existing, fingerprint), True
-            meter = lock_meter(locked.meter_id)
-            locked.meter = meter
-            if locked.status != AccountStatus.ACTIVE:
-                raise ValidationFailed.on(
-                    "account",
-                    f"Account {locked.number} is {locked.get_status_display().lower()}: it cannot buy.",
-                )
-            if not meter.vending_enabled:
-                raise ValidationFailed.on(
-                    "meter", f"Vending is disabled on meter {meter.serial_number}: it cannot be sold to."
-                )
-            _lock_debts(locked)  # the lock order: account, meter, debts, batch
-            batch = batch_lock_open(vendor=vendor) if vendor is not None else None
-            batch_guard_open(batch)
-            cashier_limits_check(vendor=vendor, amount=amount)
-            now = timezone.now()
-            req, version = quote_request_for(account=locked, amount=amount, at=now)
-            q = quote(req)
-            if payment_kind == PaymentKind.WALLET and locked.wallet_balance < amount:
-                raise InsufficientFunds(
-                    f"The wallet holds {format_money(locked.wallet_balance, locked.tenant.currency)}; "
-                    f"it does not cover {format_money(amount, locked.tenant.currency)}."
-                )
-            sale = Sale.objects.create(
-                tenant_id=locked.tenant_id,
-                account=locked,
-                meter=meter,
-                tariff_version=version,
-                vendor=vendor,
-                batch=batch,
-                payment_kind=payment_kind,
-                payment_reference=reference,
+            if fast:
+                locked = _lock_with_sql(access=access, account_id=account.pk, key=key)
+            else:
+                locked = _lock_with_orm(account_id=account.pk, vendor=vendor, key=key)
+            if locked.existing is not None:
+                return _replay(locked.existing, fingerprint), True
+            rows = _sale_rows(
+                access=access,
+                locked=locked,
                 amount=amount,
+                payment_kind=payment_kind,
                 tendered=tendered_value,
                 change_due=change_due,
-                arrears_share=q.arrears_share,
-                fixed_charges=q.fixed_charges,
-                tax=q.tax,
-                discount=q.discount,
-                energy_money=q.energy_money,
-                energy_wh=q.energy_wh,
-                carry_in_mc=q.carry_in_mc,
-                carry_out_mc=q.carry_out_mc,
-                breakdown={"lines": q.lines, "tariff_version": version.number},
+                reference=reference,
                 note=note,
-                idempotency_key=key or "",
-                request_hash=fingerprint,
-                actor=access.user,
-                actor_label=_actor_label(access.user),
+                key=key or "",
+                fingerprint=fingerprint,
             )
-            tokens = tokens_for_sale(meter=meter, sale=sale, energy_wh=q.energy_wh, actor=access.user)
-            if q.arrears_share:
-                _recover_arrears(account=locked, sale=sale, share=q.arrears_share, actor=access.user)
-            if payment_kind == PaymentKind.WALLET:
-                locked.wallet_balance -= amount
-                _entry(
-                    locked,
-                    pocket=Pocket.WALLET,
-                    kind=AccountEntry.Kind.WALLET_SALE,
-                    amount=-amount,
-                    balance_after=locked.wallet_balance,
-                    sale=sale,
-                    description=f"Sale {sale.public_id}",
-                    actor=access.user,
-                )
-            Account.objects.filter(pk=locked.pk).update(
-                arrears_balance=locked.arrears_balance,
-                wallet_balance=locked.wallet_balance,
-                carry_mc=q.carry_out_mc,
-                last_purchase_at=now,
-                updated_at=now,
-            )
-            if payment_kind == PaymentKind.FREE_ISSUE:
-                AccountNote.objects.create(
-                    tenant_id=locked.tenant_id,
-                    account=locked,
-                    author=access.user,
-                    body=note,
-                    action="free_issue",
-                )
-            currency = locked.tenant.currency
-            account_record(
-                account=locked,
-                actor=access.user,
-                action="sale",
-                summary=(
-                    f"Sold {kwh(q.energy_wh)} for {format_money(amount, currency)} "
-                    f"({sale.get_payment_kind_display()}), {len(tokens)} token(s)"
-                ),
-            )
-            receipt_messages(sale=sale, tokens=tokens)
-        return sale, False
+            if fast:
+                _write_in_one_statement(rows)
+            else:
+                _write_with_orm(rows)
+            messages_queue(rows.messages)
+        _remember_tokens(rows.sale, rows.tokens)
+        return rows.sale, False
     except IntegrityError:
         if key is None:
             raise
@@ -328,6 +280,385 @@ def quick_pay(
         if existing is None:
             raise
         return _replay(existing, fingerprint), True
+
+
+def _lock_with_orm(*, account_id: int, vendor: Vendor | None, key: str | None) -> _Locked:
+    """The locks and reads of a sale through the ORM (SQLite, where BEGIN IMMEDIATE serialises writers)."""
+    account = (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("tenant", "customer", "tariff__current_version")
+        .get(pk=account_id)
+    )
+    existing = None
+    if key is not None:
+        existing = Sale.objects.filter(tenant_id=account.tenant_id, idempotency_key=key).first()
+    if existing is not None:
+        return _Locked(account, vendor, None, [], 0, timezone.now(), None, existing=existing)
+    account.meter = lock_meter(account.meter_id)
+    debts = _lock_debts(account) if account.arrears_balance > 0 else []
+    batch = batch_lock_open(vendor=vendor) if vendor is not None else None
+    now = timezone.now()
+    return _Locked(account, vendor, batch, debts, month_energy_before(account=account, at=now), now, None)
+
+
+def _sale_rows(
+    *,
+    access: Any,
+    locked: _Locked,
+    amount: int,
+    payment_kind: str,
+    tendered: int,
+    change_due: int,
+    reference: str,
+    note: str,
+    key: str,
+    fingerprint: str,
+) -> _Rows:
+    """A sale's rules over the locked rows: checks, the quote, tokens, ledger entries, history, receipts."""
+    account, meter, tenant, now = locked.account, locked.account.meter, locked.account.tenant, locked.now
+    if account.status != AccountStatus.ACTIVE:
+        raise ValidationFailed.on(
+            "account", f"Account {account.number} is {account.get_status_display().lower()}: it cannot buy."
+        )
+    if not meter.vending_enabled:
+        raise ValidationFailed.on(
+            "meter", f"Vending is disabled on meter {meter.serial_number}: it cannot be sold to."
+        )
+    batch_guard_open(locked.batch)
+    cashier_limits_check(vendor=locked.vendor, amount=amount)
+    req, version = quote_request_for(account=account, amount=amount, at=now, month_wh_before=locked.month_wh)
+    q = quote(req)
+    if payment_kind == PaymentKind.WALLET and account.wallet_balance < amount:
+        raise InsufficientFunds(
+            f"The wallet holds {format_money(account.wallet_balance, tenant.currency)}; "
+            f"it does not cover {format_money(amount, tenant.currency)}."
+        )
+    actor, label = access.user, _actor_label(access.user)
+    sale = Sale(
+        tenant=tenant,
+        account=account,
+        meter=meter,
+        tariff_version=version,
+        vendor=locked.vendor,
+        batch=locked.batch,
+        payment_kind=payment_kind,
+        payment_reference=reference,
+        amount=amount,
+        tendered=tendered,
+        change_due=change_due,
+        arrears_share=q.arrears_share,
+        fixed_charges=q.fixed_charges,
+        tax=q.tax,
+        discount=q.discount,
+        energy_money=q.energy_money,
+        energy_wh=q.energy_wh,
+        carry_in_mc=q.carry_in_mc,
+        carry_out_mc=q.carry_out_mc,
+        breakdown={"lines": q.lines, "tariff_version": version.number},
+        note=note,
+        idempotency_key=key,
+        request_hash=fingerprint,
+        actor=actor,
+        actor_label=label,
+        public_id=new_public_id(Sale._meta.get_field("public_id").prefix),
+        created_at=now,
+    )
+    tokens = sale_tokens_next(meter=meter, sale=sale, energy_wh=q.energy_wh, actor=actor)
+    debt_balances, entries = _arrears_recovery(
+        account=account, debts=locked.debts, sale=sale, share=q.arrears_share, actor=actor
+    )
+    if payment_kind == PaymentKind.WALLET:
+        account.wallet_balance -= amount
+        entries.append(
+            AccountEntry(
+                tenant_id=account.tenant_id,
+                account=account,
+                pocket=Pocket.WALLET,
+                kind=AccountEntry.Kind.WALLET_SALE,
+                amount=-amount,
+                balance_after=account.wallet_balance,
+                sale=sale,
+                description=f"Sale {sale.public_id}",
+                actor=actor,
+            )
+        )
+    account.carry_mc, account.last_purchase_at, account.updated_at = q.carry_out_mc, now, now
+    account_values = {
+        field: getattr(account, field)
+        for field in ("arrears_balance", "wallet_balance", "carry_mc", "last_purchase_at", "updated_at")
+    }
+    free_issue_note = None
+    if payment_kind == PaymentKind.FREE_ISSUE:
+        free_issue_note = AccountNote(
+            tenant_id=account.tenant_id, account=account, author=actor, body=note, action="free_issue"
+        )
+    summary = (
+        f"Sold {kwh(q.energy_wh)} for {format_money(amount, tenant.currency)} "
+        f"({sale.get_payment_kind_display()}), {len(tokens)} token(s)"
+    )
+    # The history row `history.account_record` would write, built here so it goes out with the others.
+    event = AccountEvent(
+        tenant_id=account.tenant_id,
+        account=account,
+        actor=actor,
+        actor_label=label,
+        action="sale",
+        summary=summary[:300],
+        changes={},
+    )
+    return _Rows(
+        sale=sale,
+        tokens=tokens,
+        meter=meter,
+        debt_balances=debt_balances,
+        entries=entries,
+        account_values=account_values,
+        note=free_issue_note,
+        event=event,
+        messages=receipt_rows(sale=sale, tokens=tokens, sms=locked.sms),
+    )
+
+
+def _arrears_recovery(
+    *, account: Account, debts: list[ArrearsDebt], sale: Sale, share: int, actor: Any
+) -> tuple[list[tuple[ArrearsDebt, int]], list[AccountEntry]]:
+    """Reduce the debts by `share`, oldest first: new debt balances, one arrears_recovered entry each."""
+    remaining = share
+    balance = account.arrears_balance
+    debt_balances: list[tuple[ArrearsDebt, int]] = []
+    entries: list[AccountEntry] = []
+    for debt in debts:
+        if remaining <= 0:
+            break
+        take = min(remaining, debt.balance)
+        debt_balances.append((debt, debt.balance - take))
+        balance -= take
+        remaining -= take
+        entries.append(
+            AccountEntry(
+                tenant_id=account.tenant_id,
+                account=account,
+                pocket=Pocket.ARREARS,
+                kind=AccountEntry.Kind.ARREARS_RECOVERED,
+                amount=-take,
+                balance_after=balance,
+                sale=sale,
+                debt=debt,
+                description=f"Recovered from sale {sale.public_id}",
+                actor=actor,
+            )
+        )
+    if remaining:
+        raise InvalidState(
+            "The account's arrears balance disagrees with its debts; run `juiced ledger check`."
+        )
+    account.arrears_balance = balance
+    return debt_balances, entries
+
+
+def _write_with_orm(rows: _Rows) -> None:
+    rows.sale.save()
+    Token.objects.bulk_create(rows.tokens)
+    if rows.tokens:
+        Meter.objects.filter(pk=rows.meter.pk).update(
+            token_count=rows.meter.token_count, updated_at=rows.sale.created_at
+        )
+    for debt, balance in rows.debt_balances:
+        ArrearsDebt.objects.filter(pk=debt.pk).update(balance=balance)
+    AccountEntry.objects.bulk_create(rows.entries)
+    Account.objects.filter(pk=rows.sale.account_id).update(**rows.account_values)
+    if rows.note is not None:
+        rows.note.save()
+    rows.event.save()
+    VendingMessage.objects.bulk_create(rows.messages)
+
+
+def _remember_tokens(sale: Sale, tokens: list[Token]) -> None:
+    """Let `sale.tokens.all()` answer from the rows in hand, as `prefetch_related` would, without a query."""
+    queryset = sale.tokens.all()
+    queryset._result_cache = list(tokens)
+    queryset._prefetch_done = True
+    sale._prefetched_objects_cache = {Sale.tokens.rel.cache_name: queryset}
+
+
+# --- selling on PostgreSQL: the same rows in three prepared statements ------------------------------------
+#
+# 1. `_lock_sql`: the account and its meter locked in one statement (`FOR UPDATE OF a, m` locks them in
+#    that order), with the tenant, customer, tariff and current version, the acting user's vendor and the
+#    tenant's channel settings joined. 2. The account's debts, only when it has arrears (otherwise no debt
+#    has a balance), through the ORM. 3. `_batch_sql`: the vendor's open batch locked, with the month's
+#    energy and the Idempotency-Key's first sale read by the same statement: its snapshot is taken after the
+#    account lock, so every sale of this account is in it. Then all writes as one statement
+#    (`_write_in_one_statement`). Reads that must follow a lock never share a statement with that lock:
+#    PostgreSQL evaluates a statement's other reads in the snapshot taken before it waited.
+
+
+def _table(model: type) -> str:
+    return f'"{model._meta.db_table}"'
+
+
+_LOCK_PARTS: list[tuple[Any, str]] = []
+
+
+@functools.cache
+def _lock_sql() -> str:
+    from juiced.notifications.models import ChannelSettings
+    from juiced.tenants.models import Tenant
+
+    _LOCK_PARTS[:] = [
+        (Account, "a"),
+        (Meter, "m"),
+        (VendingCustomer, "c"),
+        (Tenant, "n"),
+        (Tariff, "tf"),
+        (TariffVersion, "tv"),
+        (Vendor, "vd"),
+        (ChannelSettings, "cs"),
+    ]
+    select = ", ".join(rawsql.columns(model, alias) for model, alias in _LOCK_PARTS)
+    return f"""
+SELECT {select}
+FROM {_table(Account)} a
+JOIN {_table(Meter)} m ON m."id" = a."meter_id"
+JOIN {_table(VendingCustomer)} c ON c."id" = a."customer_id"
+JOIN {_table(Tenant)} n ON n."id" = a."tenant_id"
+JOIN {_table(Tariff)} tf ON tf."id" = a."tariff_id"
+LEFT JOIN {_table(TariffVersion)} tv ON tv."id" = tf."current_version_id"
+LEFT JOIN {_table(Vendor)} vd ON vd."tenant_id" = a."tenant_id" AND vd."user_id" = %s
+LEFT JOIN {_table(ChannelSettings)} cs ON cs."tenant_id" = a."tenant_id"
+WHERE a."id" = %s AND a."tenant_id" = %s
+FOR UPDATE OF a, m
+"""
+
+
+_MONTH_AND_KEY = f"""
+(SELECT COALESCE(SUM(s."energy_wh"), 0)::bigint FROM {_table(Sale)} s
+    WHERE s."account_id" = %s AND s."created_at" >= %s AND s."created_at" < %s),
+(SELECT s."id" FROM {_table(Sale)} s WHERE s."tenant_id" = %s AND s."idempotency_key" = %s::text)
+"""
+
+
+@functools.cache
+def _batch_sql(with_batch: bool) -> str:
+    if not with_batch:
+        return f"SELECT {_MONTH_AND_KEY}"
+    return f"""
+SELECT {rawsql.columns(Batch, "b")}, {_MONTH_AND_KEY}
+FROM {_table(Batch)} b WHERE b."vendor_id" = %s AND b."status" = %s
+FOR UPDATE OF b
+"""
+
+
+def _from_row(model: type, values: list[Any]) -> Any:
+    """A model instance from raw values, None for a LEFT JOIN that found nothing; JSON text decoded."""
+    if values[0] is None:
+        return None
+    for index, field in enumerate(model._meta.concrete_fields):
+        if isinstance(field, JSONField) and isinstance(values[index], str):
+            values[index] = json.loads(values[index])
+    return rawsql.instance(model, values)
+
+
+def _lock_with_sql(*, access: Any, account_id: int, key: str | None) -> _Locked:
+    """A sale's locks and reads on PostgreSQL: two prepared statements when the account owes nothing."""
+    row = rawsql.fetch_one(_lock_sql(), [access.user.pk, account_id, access.tenant.pk])
+    if row is None:
+        raise NotFound("No such account.")
+    loaded, offset = [], 0
+    for model, _alias in _LOCK_PARTS:
+        loaded.append(_from_row(model, list(row[offset : offset + rawsql.width(model)])))
+        offset += rawsql.width(model)
+    account, meter, customer, tenant, tariff, version, vendor, channel_settings = loaded
+    account.tenant, account.meter, account.customer, account.tariff = tenant, meter, customer, tariff
+    customer.tenant = meter.tenant = tenant
+    tariff.current_version = version
+    if version is not None:
+        version.tariff = tariff
+    if vendor is not None:
+        vendor.tenant, vendor.user = tenant, access.user
+    vendor = selling_vendor_check(access=access, vendor=vendor)
+    debts = _lock_debts(account) if account.arrears_balance > 0 else []
+    now = timezone.now()
+    month_and_key = [account.pk, month_start(now), now, account.tenant_id, key]
+    batch = None
+    if vendor is None:
+        found = rawsql.fetch_one(_batch_sql(False), month_and_key)
+    else:
+        for _attempt in range(3):
+            found = rawsql.fetch_one(_batch_sql(True), month_and_key + [vendor.pk, Batch.Status.OPEN])
+            if found is not None:
+                break
+            batch_open_for(vendor=vendor)  # none open (or closed meanwhile): open the next one
+        else:
+            raise InvalidState("The till's batch was closed while this was being recorded; try again.")
+        batch = _from_row(Batch, list(found[: rawsql.width(Batch)]))
+        batch.vendor, batch.tenant = vendor, tenant
+    month_wh, existing_id = found[-2], found[-1]
+    existing = Sale.objects.get(pk=existing_id) if existing_id is not None else None
+    sms = channel_settings.sms_configured if channel_settings is not None else False
+    return _Locked(account, vendor, batch, debts, max(month_wh, 0), now, sms, existing=existing)
+
+
+def _insert_cte(name: str, rows: list[Any], params: list[Any], *, returning: bool = False) -> str:
+    """`name AS (INSERT … VALUES …)` for unsaved rows; their `sale` is the sale inserted by `sale_row`."""
+    model = type(rows[0])
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    tuples = []
+    for row in rows:
+        cells = []
+        for field in fields:
+            if field.name == "sale" and model is not Sale:
+                cells.append('(SELECT "id" FROM sale_row)')
+                continue
+            cells.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(row, True), connection))
+        tuples.append(f"({', '.join(cells)})")
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    tail = ' RETURNING "id"' if returning else ""
+    return f"{name} AS (INSERT INTO {_table(model)} ({columns}) VALUES {', '.join(tuples)}{tail})"
+
+
+def _write_in_one_statement(rows: _Rows) -> None:
+    """Every row of the sale in one statement (data-modifying CTEs): one round trip, prepared on reuse."""
+    params: list[Any] = []
+    ctes = [_insert_cte("sale_row", [rows.sale], params, returning=True)]
+    if rows.tokens:
+        ctes.append(_insert_cte("token_rows", rows.tokens, params, returning=True))
+        ctes.append(
+            f'meter_row AS (UPDATE {_table(Meter)} SET "token_count" = %s, "updated_at" = %s WHERE "id" = %s)'
+        )
+        params += [rows.meter.token_count, rows.sale.created_at, rows.meter.pk]
+    if rows.debt_balances:
+        pairs = ", ".join("(%s::bigint, %s::bigint)" for _ in rows.debt_balances)
+        ctes.append(
+            f'debt_rows AS (UPDATE {_table(ArrearsDebt)} d SET "balance" = v.balance FROM (VALUES {pairs}) '
+            f'v(id, balance) WHERE d."id" = v.id)'
+        )
+        for debt, balance in rows.debt_balances:
+            params += [debt.pk, balance]
+    if rows.entries:
+        ctes.append(_insert_cte("entry_rows", rows.entries, params))
+    assignments = ", ".join(f'"{field}" = %s' for field in rows.account_values)
+    ctes.append(f'account_row AS (UPDATE {_table(Account)} SET {assignments} WHERE "id" = %s)')
+    params += [*rows.account_values.values(), rows.sale.account_id]
+    if rows.note is not None:
+        ctes.append(_insert_cte("note_row", [rows.note], params))
+    ctes.append(_insert_cte("event_row", [rows.event], params))
+    if rows.messages:
+        ctes.append(_insert_cte("message_rows", rows.messages, params, returning=True))
+    token_ids = 'ARRAY(SELECT "id" FROM token_rows ORDER BY "id")' if rows.tokens else "NULL"
+    message_ids = 'ARRAY(SELECT "id" FROM message_rows ORDER BY "id")' if rows.messages else "NULL"
+    sql = f'WITH {", ".join(ctes)} SELECT (SELECT "id" FROM sale_row), {token_ids}, {message_ids}'
+    sale_id, token_ids_found, message_ids_found = rawsql.fetch_one(sql, params)
+    for row, pk in [
+        (rows.sale, sale_id),
+        *zip(rows.tokens, token_ids_found or [], strict=True),
+        *zip(rows.messages, message_ids_found or [], strict=True),
+    ]:
+        row.pk = pk
+        row._state.adding, row._state.db = False, "default"
+    for row in rows.tokens + rows.messages:
+        row.sale_id = sale_id
 
 
 def _replay(existing: Sale, fingerprint: str) -> Sale:

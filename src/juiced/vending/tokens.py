@@ -76,16 +76,26 @@ def lock_meter(meter_id: int) -> Meter:
     return Meter.objects.select_for_update().get(pk=meter_id)
 
 
-def token_issue(
-    *, meter: Meter, token_type: str, value: int | None, sale: Any = None, reason: str = "", actor: Any = None
+def token_next(
+    *,
+    meter: Meter,
+    token_type: str,
+    value: int | None,
+    sale: Any = None,
+    reason: str = "",
+    actor: Any = None,
+    secret: str | None = None,
 ) -> Token:
-    """Generate the meter's next token and record it; the caller holds the meter's row lock (`lock_meter`)."""
+    """The meter's next token as an unsaved row; advances `meter.token_count` in memory only.
+
+    The caller holds the meter's row lock and writes the row and the new count in its transaction.
+    """
     if meter.token_standard != TokenStandard.OPENPAYGO:
         raise InvalidState(f"Tokens of the {meter.token_standard} standard cannot be generated here.")
     if not transaction.get_connection().in_atomic_block:
         raise InvalidState("Tokens are issued inside the service's transaction, under the meter's lock.")
     new_count, code = openpaygo.generate_token(
-        secret_key=_secret(meter),
+        secret_key=secret or _secret(meter),
         count=meter.token_count,
         value=value if token_type in VALUE_TYPES else None,
         token_type=_LIBRARY_TYPES[token_type],
@@ -93,7 +103,8 @@ def token_issue(
         restricted_digit_set=meter.restricted_digit_set,
         extended_token=meter.extended_tokens,
     )
-    token = Token.objects.create(
+    meter.token_count = new_count
+    return Token(
         tenant_id=meter.tenant_id,
         meter=meter,
         sale=sale,
@@ -105,9 +116,28 @@ def token_issue(
         reason=reason[:300],
         issued_by=actor,
     )
-    meter.token_count = new_count
-    Meter.objects.filter(pk=meter.pk).update(token_count=new_count, updated_at=timezone.now())
+
+
+def token_issue(
+    *, meter: Meter, token_type: str, value: int | None, sale: Any = None, reason: str = "", actor: Any = None
+) -> Token:
+    """Generate the meter's next token and record it; the caller holds the meter's row lock (`lock_meter`)."""
+    token = token_next(meter=meter, token_type=token_type, value=value, sale=sale, reason=reason, actor=actor)
+    token.save()
+    Meter.objects.filter(pk=meter.pk).update(token_count=meter.token_count, updated_at=timezone.now())
     return token
+
+
+def sale_tokens_next(*, meter: Meter, sale: Any, energy_wh: int, actor: Any) -> list[Token]:
+    """The unsaved ADD_TIME token(s) of a sale, each advancing the count in memory (caller holds the lock)."""
+    values = token_values_for_energy(meter=meter, energy_wh=energy_wh)
+    secret = _secret(meter) if values else None
+    return [
+        token_next(
+            meter=meter, token_type=TokenType.ADD_TIME, value=value, sale=sale, actor=actor, secret=secret
+        )
+        for value in values
+    ]
 
 
 def tokens_for_sale(*, meter: Meter, sale: Any, energy_wh: int, actor: Any) -> list[Token]:
