@@ -150,7 +150,7 @@ def quick_pay(
     access = _access(request, "vending.sell")
     sale, replayed = sales.quick_pay(
         access=access,
-        account=selectors.account_to_sell(access, account_id),
+        account=sales.account_to_sell(access, account_id),
         amount=payload.amount,
         payment_kind=payload.payment_kind,
         tendered=payload.tendered,

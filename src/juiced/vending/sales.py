@@ -29,6 +29,7 @@ from juiced.core.errors import (
 )
 from juiced.core.ids import new_public_id
 from juiced.core.money import format_money
+from juiced.vending import selectors
 from juiced.vending.batches import (
     batch_guard_open,
     batch_lock_open,
@@ -153,6 +154,19 @@ def quote_for_account(*, account: Account, amount: int, at: datetime.datetime | 
 # --- selling ---------------------------------------------------------------------------------------------
 
 
+def account_to_sell(access: Any, account_id: str) -> Account:
+    """The account Quick Pay sells to, by public id or number within the access's tenant.
+
+    On PostgreSQL an `acc_…` id is not looked up here: the sale's lock statement finds the row by it within
+    the tenant (404 when there is none), so the account costs no statement of its own. Other keys, and
+    SQLite, go through `selectors.account_to_sell`.
+    """
+    key = (account_id or "").strip()
+    if key.startswith("acc_") and rawsql.available():
+        return Account(public_id=key, tenant_id=access.tenant.pk)  # a reference: pk unknown until locked
+    return selectors.account_to_sell(access, key)
+
+
 def _lock_debts(account: Account) -> list[ArrearsDebt]:
     return list(ArrearsDebt.objects.select_for_update().filter(account=account, balance__gt=0).order_by("pk"))
 
@@ -249,7 +263,7 @@ def quick_pay(
     try:
         with transaction.atomic():
             if fast:
-                locked = _lock_with_sql(access=access, account_id=account.pk, key=key)
+                locked = _lock_with_sql(access=access, account=account, key=key)
             else:
                 locked = _lock_with_orm(account_id=account.pk, vendor=vendor, key=key)
             if locked.existing is not None:
@@ -501,7 +515,7 @@ _LOCK_PARTS: list[tuple[Any, str]] = []
 
 
 @functools.cache
-def _lock_sql() -> str:
+def _lock_sql(by_public_id: bool) -> str:
     from juiced.notifications.models import ChannelSettings
     from juiced.tenants.models import Tenant
 
@@ -526,7 +540,7 @@ JOIN {_table(Tariff)} tf ON tf."id" = a."tariff_id"
 LEFT JOIN {_table(TariffVersion)} tv ON tv."id" = tf."current_version_id"
 LEFT JOIN {_table(Vendor)} vd ON vd."tenant_id" = a."tenant_id" AND vd."user_id" = %s
 LEFT JOIN {_table(ChannelSettings)} cs ON cs."tenant_id" = a."tenant_id"
-WHERE a."id" = %s AND a."tenant_id" = %s
+WHERE a."{"public_id" if by_public_id else "id"}" = %s AND a."tenant_id" = %s
 FOR UPDATE OF a, m
 """
 
@@ -559,9 +573,13 @@ def _from_row(model: type, values: list[Any]) -> Any:
     return rawsql.instance(model, values)
 
 
-def _lock_with_sql(*, access: Any, account_id: int, key: str | None) -> _Locked:
+def _lock_with_sql(*, access: Any, account: Account, key: str | None) -> _Locked:
     """A sale's locks and reads on PostgreSQL: two prepared statements when the account owes nothing."""
-    row = rawsql.fetch_one(_lock_sql(), [access.user.pk, account_id, access.tenant.pk])
+    by_public_id = account.pk is None  # a reference from `account_to_sell`
+    row = rawsql.fetch_one(
+        _lock_sql(by_public_id),
+        [access.user.pk, account.public_id if by_public_id else account.pk, access.tenant.pk],
+    )
     if row is None:
         raise NotFound("No such account.")
     loaded, offset = [], 0
