@@ -93,7 +93,7 @@ def test_staff_creates_pauses_resumes_and_edits_a_bid_and_its_history_tells_each
     ]
     section = page.content.decode().split('id="history"')[1]
     assert "Updated" in section and "Resumed" in section and "Paused" in section and "Created" in section
-    assert "3000" in section and "3200" in section
+    assert "$30.00 → $32.00" in section
 
 
 def test_each_bid_row_links_to_its_edit_form_and_history(login_client, alice, acme_customer, market):

@@ -165,7 +165,7 @@ def test_bid_page_edits_and_shows_history(login_client, alice, acme_customer, ma
     response = client.post(tab(acme_customer, f"bids/{bid.public_id}/"), {"amount": "27"})
     assert response.status_code == 302
     page = client.get(tab(acme_customer, f"bids/{bid.public_id}/")).content.decode()
-    assert "History" in page and "Updated" in page and "2500" in page and "2700" in page
+    assert "History" in page and "Updated" in page and "$25.00 → $27.00" in page
 
 
 def test_county_options_and_lead_type_terms(login_client, alice, market):
