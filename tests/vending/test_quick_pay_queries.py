@@ -1,0 +1,117 @@
+"""Quick Pay's cost on PostgreSQL, pinned: the statements of one sale over the API, and the rules its
+prepared statements must keep (the month's energy read after the account lock, another tenant's id a 404).
+
+The numbers are ceilings: a change that adds a statement to every sale fails here and must say why.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
+
+from juiced.core.tenancy import staff_access_for_tenant
+from juiced.vending.arrears import debt_add, wallet_topup
+from juiced.vending.ledger import vending_ledger_check
+from juiced.vending.models import AccountEntry, Sale, Token, VendingMessage
+from juiced.vending.sales import quick_pay
+from tests.concurrency import run_at_once
+from tests.vending.test_api import vend
+from tests.vending.test_concurrency import tills  # noqa: F401  (the eight cashiers fixture)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+# auth token, BEGIN, account+meter lock, batch lock (+ month's energy, key), all writes, COMMIT, receipt job
+CASH_SALE_STATEMENTS = 7
+# the same plus the account's debts locked (only an account with arrears has any)
+ARREARS_SALE_STATEMENTS = 8
+
+CASH = {"amount": 1_000, "payment_kind": "cash", "tendered": 2_000}  # 50 kWh: one token
+
+
+def _pay(client, account, body, key):
+    return vend(client, "post", f"/accounts/{account.public_id}/quick-pay", body, **{"Idempotency-Key": key})
+
+
+def _statements(context: CaptureQueriesContext) -> str:
+    return "\n".join(f"{n}. {query['sql'][:160]}" for n, query in enumerate(context.captured_queries, 1))
+
+
+def test_one_cash_quick_pay_takes_at_most_seven_statements(api_client, cashier, tenant_a, make_account):
+    client = api_client(cashier, tenant_a)
+    account = make_account(tenant_a)
+    assert _pay(client, account, CASH, "warm-up").status_code == 201  # opens the till's batch
+    jobs = DBTaskResult.objects.count()
+    with CaptureQueriesContext(connection) as context:
+        response = _pay(client, account, CASH, "second")
+    assert response.status_code == 201, response.content
+    assert len(context.captured_queries) <= CASH_SALE_STATEMENTS, _statements(context)
+    sale = Sale.objects.get(public_id=response.json()["id"])
+    (token,) = Token.objects.filter(sale=sale)
+    assert response.json()["tokens"][0]["token"] == token.token and token.count == 4
+    assert VendingMessage.objects.filter(sale=sale).count() == 1  # e-mail (no SMS configured)
+    assert DBTaskResult.objects.count() == jobs + 1  # queued after commit
+    assert vending_ledger_check(tenant_a) == []
+
+
+def test_a_wallet_sale_recovering_arrears_takes_one_statement_more(
+    api_client, cashier, supervisor, tenant_a, make_account
+):
+    account = make_account(tenant_a)
+    boss = staff_access_for_tenant(supervisor, tenant_a)
+    debt_add(access=boss, account=account, amount=500, reason="Old bill", recovery_bp=1_000)
+    debt_add(access=boss, account=account, amount=300, reason="Meter damage", recovery_bp=1_000)
+    wallet_topup(
+        access=staff_access_for_tenant(cashier, tenant_a), account=account, amount=10_000, payment_kind="cash"
+    )
+    client = api_client(cashier, tenant_a)
+    assert _pay(client, account, {"amount": 1_000, "payment_kind": "cash"}, "warm-up").status_code == 201
+    with CaptureQueriesContext(connection) as context:
+        response = _pay(client, account, {"amount": 6_000, "payment_kind": "wallet"}, "wallet")
+    assert response.status_code == 201, response.content
+    assert len(context.captured_queries) <= ARREARS_SALE_STATEMENTS, _statements(context)
+    sale = Sale.objects.get(public_id=response.json()["id"])
+    assert sale.arrears_share == 600
+    # the warm-up sale recovered 100 of the first debt; this one the first debt's 400, then 200 of the second
+    entries = sorted(AccountEntry.objects.filter(sale=sale).values_list("kind", "amount"))
+    assert entries == [("arrears_recovered", -400), ("arrears_recovered", -200), ("wallet_sale", -6_000)]
+    account.refresh_from_db()
+    assert (account.wallet_balance, account.arrears_balance) == (4_000, 800 - 100 - 600)
+    assert vending_ledger_check(tenant_a) == []
+
+
+def test_another_tenants_account_id_is_404_and_sells_nothing(
+    api_client, cashier, tenant_a, tenant_b, make_account
+):
+    theirs = make_account(tenant_b)
+    response = _pay(api_client(cashier, tenant_a), theirs, CASH, "theirs")
+    assert response.status_code == 404, response.content
+    assert response.json()["error"]["code"] == "not_found"
+    assert not Sale.objects.exists() and not Token.objects.exists()
+
+
+def test_sales_at_once_on_a_block_tariff_each_see_the_months_earlier_energy(
+    tenant_a,
+    make_account,
+    make_tariff,
+    tills,  # noqa: F811
+):
+    # 10 kWh at 10 ¢, then 40 ¢: only the month's first sale gets the cheap block. A month's energy read in a
+    # snapshot taken before the account lock was granted would let several sales buy the first block.
+    tariff = make_tariff(
+        tenant_a,
+        kind="blocks",
+        flat_rate=None,
+        blocks=[{"up_to_kwh": 10, "rate": 10_000}, {"up_to_kwh": None, "rate": 40_000}],
+    )
+    account = make_account(tenant_a, tariff=tariff)
+    calls = [
+        (lambda access=access: quick_pay(access=access, account=account, amount=100, payment_kind="cash"))
+        for access in tills
+    ]  # fmt: skip
+    results = run_at_once(calls)
+    assert all(isinstance(result, tuple) for result in results), results
+    energy = sorted(Sale.objects.filter(account=account).values_list("energy_wh", flat=True))
+    assert energy == [2_500] * (len(tills) - 1) + [10_000]
+    assert vending_ledger_check(tenant_a) == []
