@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import JSONField, Sum
 from django.utils import timezone
 
@@ -397,10 +397,7 @@ def _sale_rows(
             )
         )
     account.carry_mc, account.last_purchase_at, account.updated_at = q.carry_out_mc, now, now
-    account_values = {
-        field: getattr(account, field)
-        for field in ("arrears_balance", "wallet_balance", "carry_mc", "last_purchase_at", "updated_at")
-    }
+    account_values = {field: getattr(account, field) for field in _ACCOUNT_WRITES}
     free_issue_note = None
     if payment_kind == PaymentKind.FREE_ISSUE:
         free_issue_note = AccountNote(
@@ -617,62 +614,93 @@ def _lock_with_sql(*, access: Any, account: Account, key: str | None) -> _Locked
     return _Locked(account, vendor, batch, debts, max(month_wh, 0), now, sms, existing=existing)
 
 
-def _insert_cte(name: str, rows: list[Any], params: list[Any], *, returning: bool = False) -> str:
-    """`name AS (INSERT … VALUES …)` for unsaved rows; their `sale` is the sale inserted by `sale_row`."""
-    model = type(rows[0])
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()  # full microseconds (DjangoJSONEncoder would cut them to milliseconds)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _rows_json(rows: list[Any]) -> str:
+    """Unsaved rows as a JSON array of {column: value}, for `jsonb_populate_recordset` (defaults applied)."""
+    if not rows:
+        return "[]"
+    fields = [field for field in type(rows[0])._meta.concrete_fields if not field.primary_key]
+    return json.dumps(
+        [
+            {field.column: field.pre_save(row, True) for field in fields if field.name != "sale"}
+            for row in rows
+        ],
+        default=_json_value,
+    )
+
+
+def _insert_from_json(name: str, model: type, *, returning: bool = True) -> str:
+    """`name AS (INSERT … SELECT … FROM jsonb_populate_recordset(…))`; `sale` is the row of `sale_row`."""
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    tuples = []
-    for row in rows:
-        cells = []
-        for field in fields:
-            if field.name == "sale" and model is not Sale:
-                cells.append('(SELECT "id" FROM sale_row)')
-                continue
-            cells.append("%s")
-            params.append(field.get_db_prep_save(field.pre_save(row, True), connection))
-        tuples.append(f"({', '.join(cells)})")
     columns = ", ".join(f'"{field.column}"' for field in fields)
+    values = ", ".join(
+        '(SELECT "id" FROM sale_row)' if field.name == "sale" else f'r."{field.column}"' for field in fields
+    )
     tail = ' RETURNING "id"' if returning else ""
-    return f"{name} AS (INSERT INTO {_table(model)} ({columns}) VALUES {', '.join(tuples)}{tail})"
+    return (
+        f"{name} AS (INSERT INTO {_table(model)} ({columns}) SELECT {values} "
+        f"FROM jsonb_populate_recordset(NULL::{_table(model)}, %s::jsonb) r{tail})"
+    )
+
+
+@functools.cache
+def _write_sql() -> str:
+    # One fixed text whatever the sale holds (no token, several, debts, a note…): rows travel as JSON
+    # arrays, empty ones insert nothing, so psycopg prepares it once per connection and its parse is cached.
+    ctes = [
+        _insert_from_json("sale_row", Sale),
+        _insert_from_json("token_rows", Token),
+        f'meter_row AS (UPDATE {_table(Meter)} SET "token_count" = %s, "updated_at" = %s '
+        f'WHERE "id" = %s AND EXISTS (SELECT 1 FROM token_rows))',
+        f'debt_rows AS (UPDATE {_table(ArrearsDebt)} d SET "balance" = v.balance '
+        f'FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, balance bigint) WHERE d."id" = v.id)',
+        _insert_from_json("entry_rows", AccountEntry, returning=False),
+        f'account_row AS (UPDATE {_table(Account)} SET "arrears_balance" = %s, "wallet_balance" = %s, '
+        f'"carry_mc" = %s, "last_purchase_at" = %s, "updated_at" = %s WHERE "id" = %s)',
+        _insert_from_json("note_row", AccountNote, returning=False),
+        _insert_from_json("event_row", AccountEvent, returning=False),
+        _insert_from_json("message_rows", VendingMessage),
+    ]
+    ids = [
+        '(SELECT "id" FROM sale_row)',
+        'ARRAY(SELECT "id" FROM token_rows ORDER BY "id")',
+        'ARRAY(SELECT "id" FROM message_rows ORDER BY "id")',
+    ]
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(ids)}"
+
+
+_ACCOUNT_WRITES = ("arrears_balance", "wallet_balance", "carry_mc", "last_purchase_at", "updated_at")
 
 
 def _write_in_one_statement(rows: _Rows) -> None:
-    """Every row of the sale in one statement (data-modifying CTEs): one round trip, prepared on reuse."""
-    params: list[Any] = []
-    ctes = [_insert_cte("sale_row", [rows.sale], params, returning=True)]
-    if rows.tokens:
-        ctes.append(_insert_cte("token_rows", rows.tokens, params, returning=True))
-        ctes.append(
-            f'meter_row AS (UPDATE {_table(Meter)} SET "token_count" = %s, "updated_at" = %s WHERE "id" = %s)'
-        )
-        params += [rows.meter.token_count, rows.sale.created_at, rows.meter.pk]
-    if rows.debt_balances:
-        pairs = ", ".join("(%s::bigint, %s::bigint)" for _ in rows.debt_balances)
-        ctes.append(
-            f'debt_rows AS (UPDATE {_table(ArrearsDebt)} d SET "balance" = v.balance FROM (VALUES {pairs}) '
-            f'v(id, balance) WHERE d."id" = v.id)'
-        )
-        for debt, balance in rows.debt_balances:
-            params += [debt.pk, balance]
-    if rows.entries:
-        ctes.append(_insert_cte("entry_rows", rows.entries, params))
-    assignments = ", ".join(f'"{field}" = %s' for field in rows.account_values)
-    ctes.append(f'account_row AS (UPDATE {_table(Account)} SET {assignments} WHERE "id" = %s)')
-    params += [*rows.account_values.values(), rows.sale.account_id]
-    if rows.note is not None:
-        ctes.append(_insert_cte("note_row", [rows.note], params))
-    ctes.append(_insert_cte("event_row", [rows.event], params))
-    if rows.messages:
-        ctes.append(_insert_cte("message_rows", rows.messages, params, returning=True))
-    token_ids = 'ARRAY(SELECT "id" FROM token_rows ORDER BY "id")' if rows.tokens else "NULL"
-    message_ids = 'ARRAY(SELECT "id" FROM message_rows ORDER BY "id")' if rows.messages else "NULL"
-    sql = f'WITH {", ".join(ctes)} SELECT (SELECT "id" FROM sale_row), {token_ids}, {message_ids}'
-    sale_id, token_ids_found, message_ids_found = rawsql.fetch_one(sql, params)
-    for row, pk in [
+    """Every row of the sale in one prepared statement (data-modifying CTEs): one round trip."""
+    assert tuple(rows.account_values) == _ACCOUNT_WRITES
+    params = [
+        _rows_json([rows.sale]),
+        _rows_json(rows.tokens),
+        rows.meter.token_count,
+        rows.sale.created_at,
+        rows.meter.pk,
+        json.dumps([{"id": debt.pk, "balance": balance} for debt, balance in rows.debt_balances]),
+        _rows_json(rows.entries),
+        *rows.account_values.values(),
+        rows.sale.account_id,
+        _rows_json([rows.note] if rows.note is not None else []),
+        _rows_json([rows.event]),
+        _rows_json(rows.messages),
+    ]
+    sale_id, token_ids, message_ids = rawsql.fetch_one(_write_sql(), params)
+    saved = [
         (rows.sale, sale_id),
-        *zip(rows.tokens, token_ids_found or [], strict=True),
-        *zip(rows.messages, message_ids_found or [], strict=True),
-    ]:
+        *zip(rows.tokens, token_ids, strict=True),
+        *zip(rows.messages, message_ids, strict=True),
+    ]
+    for row, pk in saved:
         row.pk = pk
         row._state.adding, row._state.db = False, "default"
     for row in rows.tokens + rows.messages:
