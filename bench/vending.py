@@ -166,6 +166,7 @@ def main() -> int:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench-vending does it)")
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     print(f"preparing {url}: {args.accounts} accounts, {args.cashiers} cashiers…", flush=True)
+    print("load average (1, 5, 15 min) at the start: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     tokens, ids = prepare_database(url, args.accounts, args.cashiers)
     port = free_port()
     server = start_server(url, port, args.workers)
@@ -187,6 +188,7 @@ def main() -> int:
 
     trivial = results["trivial GET /health/live"]["rps"]
     print()
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'scenario':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'vs trivial':>10}")
     for name, r in results.items():
         print(

@@ -3,6 +3,11 @@
 Locks are taken in one order everywhere: the account row, then its meter row (the token count), then the
 account's debts (by primary key), then the vendor's open batch. Side effects (receipt SMS and e-mail) are
 VendingMessage rows sent by a job queued on commit.
+
+A sale loads and locks its rows (`_lock_with_orm`, or on PostgreSQL `_lock_with_sql`: two prepared
+statements), computes every row it writes in one place (`_sale_rows`: the checks, the quote, the tokens,
+the entries, the history row, the receipts), then writes them (`_write_with_orm`, or on PostgreSQL one
+prepared statement, `_write_in_one_statement`). Both paths apply the same rules; tests run on both.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from juiced.core.errors import (
 )
 from juiced.core.ids import new_public_id
 from juiced.core.money import format_money
+from juiced.notifications.models import ChannelSettings
+from juiced.tenants.models import Tenant
 from juiced.vending import selectors
 from juiced.vending.batches import (
     batch_guard_open,
@@ -63,6 +70,8 @@ from juiced.vending.tariffs import ENERGY_UNIT_WH, Quote, QuoteRequest, Terms, q
 from juiced.vending.tokens import lock_meter, sale_tokens_next
 
 MAX_AMOUNT = 10**10  # 100 000 000.00: a typing-error guard, not a business limit
+# The account columns a sale writes (cached balances, carry, last purchase).
+_ACCOUNT_WRITES = ("arrears_balance", "wallet_balance", "carry_mc", "last_purchase_at", "updated_at")
 
 
 def normalize_key(key: str | None) -> str | None:
@@ -508,24 +517,21 @@ def _table(model: type) -> str:
     return f'"{model._meta.db_table}"'
 
 
-_LOCK_PARTS: list[tuple[Any, str]] = []
+# The rows `_lock_sql` returns side by side: (model, table alias).
+_LOCK_PARTS = (
+    (Account, "a"),
+    (Meter, "m"),
+    (VendingCustomer, "c"),
+    (Tenant, "n"),
+    (Tariff, "tf"),
+    (TariffVersion, "tv"),
+    (Vendor, "vd"),
+    (ChannelSettings, "cs"),
+)
 
 
 @functools.cache
 def _lock_sql(by_public_id: bool) -> str:
-    from juiced.notifications.models import ChannelSettings
-    from juiced.tenants.models import Tenant
-
-    _LOCK_PARTS[:] = [
-        (Account, "a"),
-        (Meter, "m"),
-        (VendingCustomer, "c"),
-        (Tenant, "n"),
-        (Tariff, "tf"),
-        (TariffVersion, "tv"),
-        (Vendor, "vd"),
-        (ChannelSettings, "cs"),
-    ]
     select = ", ".join(rawsql.columns(model, alias) for model, alias in _LOCK_PARTS)
     return f"""
 SELECT {select}
@@ -652,6 +658,7 @@ def _insert_from_json(name: str, model: type, *, returning: bool = True) -> str:
 def _write_sql() -> str:
     # One fixed text whatever the sale holds (no token, several, debts, a note…): rows travel as JSON
     # arrays, empty ones insert nothing, so psycopg prepares it once per connection and its parse is cached.
+    account_columns = ", ".join(f'"{field}" = %s' for field in _ACCOUNT_WRITES)
     ctes = [
         _insert_from_json("sale_row", Sale),
         _insert_from_json("token_rows", Token),
@@ -660,8 +667,7 @@ def _write_sql() -> str:
         f'debt_rows AS (UPDATE {_table(ArrearsDebt)} d SET "balance" = v.balance '
         f'FROM jsonb_to_recordset(%s::jsonb) AS v(id bigint, balance bigint) WHERE d."id" = v.id)',
         _insert_from_json("entry_rows", AccountEntry, returning=False),
-        f'account_row AS (UPDATE {_table(Account)} SET "arrears_balance" = %s, "wallet_balance" = %s, '
-        f'"carry_mc" = %s, "last_purchase_at" = %s, "updated_at" = %s WHERE "id" = %s)',
+        f'account_row AS (UPDATE {_table(Account)} SET {account_columns} WHERE "id" = %s)',
         _insert_from_json("note_row", AccountNote, returning=False),
         _insert_from_json("event_row", AccountEvent, returning=False),
         _insert_from_json("message_rows", VendingMessage),
@@ -674,12 +680,8 @@ def _write_sql() -> str:
     return f"WITH {', '.join(ctes)} SELECT {', '.join(ids)}"
 
 
-_ACCOUNT_WRITES = ("arrears_balance", "wallet_balance", "carry_mc", "last_purchase_at", "updated_at")
-
-
 def _write_in_one_statement(rows: _Rows) -> None:
     """Every row of the sale in one prepared statement (data-modifying CTEs): one round trip."""
-    assert tuple(rows.account_values) == _ACCOUNT_WRITES
     params = [
         _rows_json([rows.sale]),
         _rows_json(rows.tokens),
@@ -688,7 +690,7 @@ def _write_in_one_statement(rows: _Rows) -> None:
         rows.meter.pk,
         json.dumps([{"id": debt.pk, "balance": balance} for debt, balance in rows.debt_balances]),
         _rows_json(rows.entries),
-        *rows.account_values.values(),
+        *(rows.account_values[field] for field in _ACCOUNT_WRITES),
         rows.sale.account_id,
         _rows_json([rows.note] if rows.note is not None else []),
         _rows_json([rows.event]),
