@@ -1,5 +1,6 @@
 """Quick Pay's cost on PostgreSQL, pinned: the statements of one sale over the API, and the rules its
-prepared statements must keep (the month's energy read after the account lock, another tenant's id a 404).
+prepared statements must keep (the month's energy read after the account lock, another tenant's id a 404);
+and the one job that sends a sale's receipts.
 
 The numbers are ceilings: a change that adds a statement to every sale fails here and must say why.
 """
@@ -7,6 +8,7 @@ The numbers are ceilings: a change that adds a statement to every sale fails her
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
@@ -16,11 +18,17 @@ from juiced.vending.arrears import debt_add, wallet_topup
 from juiced.vending.ledger import vending_ledger_check
 from juiced.vending.models import AccountEntry, Sale, Token, VendingMessage
 from juiced.vending.sales import quick_pay
+from juiced.vending.tasks import send_vending_messages
 from tests.concurrency import run_at_once
+from tests.notifications import conftest as channel_servers
 from tests.vending.test_api import vend
 from tests.vending.test_concurrency import tills  # noqa: F401  (the eight cashiers fixture)
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
+postgres = pytest.mark.postgres
+
+twilio_server = channel_servers.twilio_server
+sms_tenant = channel_servers.sms_tenant
 
 # auth token, BEGIN, account+meter lock, batch lock (+ month's energy, key), all writes, COMMIT, receipt job
 CASH_SALE_STATEMENTS = 7
@@ -38,6 +46,7 @@ def _statements(context: CaptureQueriesContext) -> str:
     return "\n".join(f"{n}. {query['sql'][:160]}" for n, query in enumerate(context.captured_queries, 1))
 
 
+@postgres
 def test_one_cash_quick_pay_takes_at_most_seven_statements(api_client, cashier, tenant_a, make_account):
     client = api_client(cashier, tenant_a)
     account = make_account(tenant_a)
@@ -55,6 +64,7 @@ def test_one_cash_quick_pay_takes_at_most_seven_statements(api_client, cashier, 
     assert vending_ledger_check(tenant_a) == []
 
 
+@postgres
 def test_a_wallet_sale_recovering_arrears_takes_one_statement_more(
     api_client, cashier, supervisor, tenant_a, make_account
 ):
@@ -81,6 +91,7 @@ def test_a_wallet_sale_recovering_arrears_takes_one_statement_more(
     assert vending_ledger_check(tenant_a) == []
 
 
+@postgres
 def test_another_tenants_account_id_is_404_and_sells_nothing(
     api_client, cashier, tenant_a, tenant_b, make_account
 ):
@@ -91,6 +102,7 @@ def test_another_tenants_account_id_is_404_and_sells_nothing(
     assert not Sale.objects.exists() and not Token.objects.exists()
 
 
+@postgres
 def test_sales_at_once_on_a_block_tariff_each_see_the_months_earlier_energy(
     tenant_a,
     make_account,
@@ -115,3 +127,29 @@ def test_sales_at_once_on_a_block_tariff_each_see_the_months_earlier_energy(
     energy = sorted(Sale.objects.filter(account=account).values_list("energy_wh", flat=True))
     assert energy == [2_500] * (len(tills) - 1) + [10_000]
     assert vending_ledger_check(tenant_a) == []
+
+
+def test_one_job_sends_a_sales_receipts_and_its_retry_only_the_one_that_failed(
+    sms_tenant, twilio_server, make_account, cashier, run_tasks
+):
+    account = make_account(sms_tenant, phone="+15555550142")
+    twilio_server.status = 400  # Twilio refuses the SMS; the e-mail goes
+    sale, _ = quick_pay(
+        access=staff_access_for_tenant(cashier, sms_tenant),
+        account=account,
+        amount=1_000,
+        payment_kind="cash",
+    )
+    sms, email = VendingMessage.objects.filter(sale=sale).order_by("pk")
+    assert (sms.channel, email.channel) == ("sms", "email")
+    assert DBTaskResult.objects.filter(task_path__endswith="send_vending_messages").count() == 1
+    run_tasks()
+    sms.refresh_from_db()
+    email.refresh_from_db()
+    assert (sms.status, email.status) == ("failed", "sent") and len(mail.outbox) == 1
+    twilio_server.status = 201
+    outcome = send_vending_messages.call(message_ids=[sms.pk, email.pk], tenant_id=sms_tenant.pk)
+    assert outcome == "sent, already sent"
+    sms.refresh_from_db()
+    assert (sms.status, sms.attempts) == ("sent", 2) and len(mail.outbox) == 1
+    assert len(twilio_server.requests) == 2
