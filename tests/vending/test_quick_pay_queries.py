@@ -153,3 +153,24 @@ def test_one_job_sends_a_sales_receipts_and_its_retry_only_the_one_that_failed(
     sms.refresh_from_db()
     assert (sms.status, sms.attempts) == ("sent", 2) and len(mail.outbox) == 1
     assert len(twilio_server.requests) == 2
+
+
+@postgres
+def test_the_prepared_look_ups_use_their_indexes_in_a_generic_plan(tenant_a):
+    # psycopg prepares the statement after two uses, and PostgreSQL may then plan it once for any
+    # parameters: the key must still find the partial unique index, the open batch its partial index.
+    from juiced.vending.sales import _batch_sql
+
+    sql = _batch_sql(True)
+    for n in range(1, sql.count("%s") + 1):
+        sql = sql.replace("%s", f"${n}", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE quick_pay_batch AS {sql}")
+        cursor.execute("EXPLAIN EXECUTE quick_pay_batch(1, now(), now(), 1, 'key', 1)")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE quick_pay_batch")
+        cursor.execute("RESET plan_cache_mode")
+    assert "vending_sale_idempotency_unique" in plan, plan
+    assert "vending_one_open_batch" in plan, plan
+    assert "Seq Scan" not in plan, plan  # the month's energy by an index on the account too

@@ -548,10 +548,14 @@ FOR UPDATE OF a, m
 """
 
 
+# `<> ''` repeats the predicate of the partial unique index on (tenant, key), and the batch's status is a
+# literal for the partial index of open batches: a prepared statement's generic plan cannot see what its
+# parameters hold, and would otherwise scan all the tenant's sales (or all the vendor's batches).
 _MONTH_AND_KEY = f"""
 (SELECT COALESCE(SUM(s."energy_wh"), 0)::bigint FROM {_table(Sale)} s
     WHERE s."account_id" = %s AND s."created_at" >= %s AND s."created_at" < %s),
-(SELECT s."id" FROM {_table(Sale)} s WHERE s."tenant_id" = %s AND s."idempotency_key" = %s::text)
+(SELECT s."id" FROM {_table(Sale)} s
+    WHERE s."tenant_id" = %s AND s."idempotency_key" = %s::text AND s."idempotency_key" <> '')
 """
 
 
@@ -561,7 +565,7 @@ def _batch_sql(with_batch: bool) -> str:
         return f"SELECT {_MONTH_AND_KEY}"
     return f"""
 SELECT {rawsql.columns(Batch, "b")}, {_MONTH_AND_KEY}
-FROM {_table(Batch)} b WHERE b."vendor_id" = %s AND b."status" = %s
+FROM {_table(Batch)} b WHERE b."vendor_id" = %s AND b."status" = '{Batch.Status.OPEN.value}'
 FOR UPDATE OF b
 """
 
@@ -606,7 +610,7 @@ def _lock_with_sql(*, access: Any, account: Account, key: str | None) -> _Locked
         found = rawsql.fetch_one(_batch_sql(False), month_and_key)
     else:
         for _attempt in range(3):
-            found = rawsql.fetch_one(_batch_sql(True), month_and_key + [vendor.pk, Batch.Status.OPEN])
+            found = rawsql.fetch_one(_batch_sql(True), month_and_key + [vendor.pk])
             if found is not None:
                 break
             batch_open_for(vendor=vendor)  # none open (or closed meanwhile): open the next one
