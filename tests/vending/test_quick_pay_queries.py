@@ -174,3 +174,32 @@ def test_the_prepared_look_ups_use_their_indexes_in_a_generic_plan(tenant_a):
     assert "vending_sale_idempotency_unique" in plan, plan
     assert "vending_one_open_batch" in plan, plan
     assert "Seq Scan" not in plan, plan  # the month's energy by an index on the account too
+
+
+def test_a_sale_without_a_token_and_one_with_three_write_every_row(
+    api_client, cashier, tenant_a, make_account, make_meter
+):
+    # Both writers (one statement on PostgreSQL, the ORM on SQLite) with no token row and with several.
+    client = api_client(cashier, tenant_a)
+    whole_kwh = make_account(tenant_a, meter=make_meter(tenant_a, energy_step_wh=1_000))
+    response = _pay(client, whole_kwh, {"amount": 10, "payment_kind": "cash"}, "small")  # 0.5 kWh
+    assert response.status_code == 201, response.content
+    assert response.json()["tokens"] == [] and response.json()["carry_out_mc"] == 10_000
+    whole_kwh.meter.refresh_from_db()
+    assert whole_kwh.meter.token_count == 1 and not Token.objects.exists()
+    assert "No token" in VendingMessage.objects.get(sale__public_id=response.json()["id"]).body
+
+    account = make_account(tenant_a)
+    response = _pay(client, account, {"amount": 5_000, "payment_kind": "cash"}, "big")  # 250 kWh
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [(t["value"], t["count"]) for t in body["tokens"]] == [(995, 2), (995, 4), (510, 6)]
+    stored = Token.objects.filter(sale__public_id=body["id"]).order_by("count")
+    assert [t.public_id for t in stored] == [t["id"] for t in body["tokens"]]
+    account.meter.refresh_from_db()
+    assert account.meter.token_count == 6
+    (receipt,) = VendingMessage.objects.filter(sale__public_id=body["id"])
+    assert receipt.body.count("Token ") == 3
+    account.refresh_from_db()
+    assert account.last_purchase_at is not None and account.carry_mc == body["carry_out_mc"]
+    assert vending_ledger_check(tenant_a) == []
