@@ -15,8 +15,9 @@ from django_tasks_db.models import DBTaskResult
 
 from juiced.core.tenancy import staff_access_for_tenant
 from juiced.vending.arrears import debt_add, wallet_topup
+from juiced.vending.batches import batch_close
 from juiced.vending.ledger import vending_ledger_check
-from juiced.vending.models import AccountEntry, Sale, Token, VendingMessage
+from juiced.vending.models import AccountEntry, Batch, Sale, Token, VendingMessage
 from juiced.vending.sales import quick_pay
 from juiced.vending.tasks import send_vending_messages
 from tests.concurrency import run_at_once
@@ -203,3 +204,14 @@ def test_a_sale_without_a_token_and_one_with_three_write_every_row(
     account.refresh_from_db()
     assert account.last_purchase_at is not None and account.carry_mc == body["carry_out_mc"]
     assert vending_ledger_check(tenant_a) == []
+
+
+def test_a_replay_after_the_till_closed_its_batch_opens_no_batch(tenant_a, make_account, cashier):
+    till = staff_access_for_tenant(cashier, tenant_a)
+    account = make_account(tenant_a)
+    body = {"amount": 1_000, "payment_kind": "cash", "idempotency_key": "once"}
+    sale, _ = quick_pay(access=till, account=account, **body)
+    batch_close(access=till, batch=sale.batch)
+    again, replayed = quick_pay(access=till, account=account, **body)
+    assert replayed and again.pk == sale.pk
+    assert Batch.objects.filter(vendor=sale.vendor_id).count() == 1 and Sale.objects.count() == 1

@@ -297,12 +297,16 @@ def quick_pay(
         _remember_tokens(rows.sale, rows.tokens)
         return rows.sale, False
     except IntegrityError:
-        if key is None:
-            raise
-        existing = Sale.objects.filter(tenant_id=account.tenant_id, idempotency_key=key).first()
+        existing = _first_sale_of_key(tenant_id=account.tenant_id, key=key)
         if existing is None:
             raise
         return _replay(existing, fingerprint), True
+
+
+def _first_sale_of_key(*, tenant_id: int, key: str | None) -> Sale | None:
+    if key is None:
+        return None
+    return Sale.objects.filter(tenant_id=tenant_id, idempotency_key=key).first()
 
 
 def _lock_with_orm(*, account_id: int, vendor: Vendor | None, key: str | None) -> _Locked:
@@ -312,9 +316,7 @@ def _lock_with_orm(*, account_id: int, vendor: Vendor | None, key: str | None) -
         .select_related("tenant", "customer", "tariff__current_version")
         .get(pk=account_id)
     )
-    existing = None
-    if key is not None:
-        existing = Sale.objects.filter(tenant_id=account.tenant_id, idempotency_key=key).first()
+    existing = _first_sale_of_key(tenant_id=account.tenant_id, key=key)
     if existing is not None:
         return _Locked(account, vendor, None, [], 0, timezone.now(), None, existing=existing)
     account.meter = lock_meter(account.meter_id)
@@ -613,7 +615,11 @@ def _lock_with_sql(*, access: Any, account: Account, key: str | None) -> _Locked
             found = rawsql.fetch_one(_batch_sql(True), month_and_key + [vendor.pk])
             if found is not None:
                 break
-            batch_open_for(vendor=vendor)  # none open (or closed meanwhile): open the next one
+            # No open batch (or closed meanwhile). A replayed key answers without opening one.
+            existing = _first_sale_of_key(tenant_id=account.tenant_id, key=key)
+            if existing is not None:
+                return _Locked(account, vendor, None, debts, 0, now, None, existing=existing)
+            batch_open_for(vendor=vendor)
         else:
             raise InvalidState("The till's batch was closed while this was being recorded; try again.")
         batch = _from_row(Batch, list(found[: rawsql.width(Batch)]))
