@@ -577,3 +577,60 @@ def test_wallet_entries_are_listed(account, supervisor, login_client, tenant_a):
 def test_vendor_rows_are_tenant_scoped_in_the_supervisor_list(theirs, supervisor, login_client, tenant_a):
     html = login_client(supervisor).get(url(tenant_a, "vendors/")).content.decode()
     assert Vendor.objects.get(public_id=theirs["ven"]).name not in html
+
+
+def test_new_tariff_version_form_starts_from_the_current_terms(alice, login_client, tenant_a, make_tariff):
+    """Changing only the rate must not silently drop the tax, fixed charges or minimum purchase."""
+    tariff = make_tariff(
+        tenant_a, flat_rate=25_000, fixed_per_purchase=50, fixed_per_day=5, tax_bp=1_600, minimum_purchase=200
+    )
+    client = login_client(alice)
+    tariff_url = url(tenant_a, f"tariffs/{tariff.public_id}/")
+    form = client.get(tariff_url).context["version_form"]
+    typed = {name: form[name].value() or "" for name in form.fields}
+    assert typed["flat_rate"] == "25" and typed["tax_percent"] == "16"
+    assert (typed["fixed_per_purchase"], typed["fixed_per_day"], typed["minimum_purchase"]) == (
+        "0.50",
+        "0.05",
+        "2.00",
+    )
+
+    # The admin posts the form back as shown with only the rate changed.
+    response = client.post(tariff_url, {**typed, "flat_rate": "27.5", "note": "2027 prices"})
+    assert response.status_code == 302
+    tariff.refresh_from_db()
+    version = tariff.current_version
+    assert (version.number, version.flat_rate, version.tax_bp) == (2, 27_500, 1_600)
+    assert (version.fixed_per_purchase, version.fixed_per_day, version.minimum_purchase) == (50, 5, 200)
+
+
+def test_new_tariff_version_form_prefills_blocks_and_time_of_use(alice, login_client, tenant_a, make_tariff):
+    blocks = make_tariff(
+        tenant_a,
+        kind="blocks",
+        flat_rate=None,
+        blocks=[{"up_to_kwh": 50, "rate": 12_000}, {"up_to_kwh": None, "rate": 23_450}],
+    )
+    tou = make_tariff(
+        tenant_a,
+        kind="tou",
+        flat_rate=None,
+        tou=[
+            {"start": "00:00", "end": "06:00", "rate": 9_000},
+            {"start": "06:00", "end": "24:00", "rate": 30_000},
+        ],
+    )
+    client = login_client(alice)
+    form = client.get(url(tenant_a, f"tariffs/{blocks.public_id}/")).context["version_form"]
+    assert form["kind"].value() == "blocks" and form["blocks"].value() == "50: 12\n*: 23.45"
+    form = client.get(url(tenant_a, f"tariffs/{tou.public_id}/")).context["version_form"]
+    assert form["kind"].value() == "tou" and form["tou"].value() == "00:00-06:00: 9\n06:00-24:00: 30"
+    typed = {name: form[name].value() or "" for name in form.fields}
+    assert (
+        client.post(url(tenant_a, f"tariffs/{tou.public_id}/"), {**typed, "note": "same"}).status_code == 302
+    )
+    tou.refresh_from_db()
+    assert tou.current_version.number == 2 and tou.current_version.tou == [
+        {"start": "00:00", "end": "06:00", "rate": 9_000},
+        {"start": "06:00", "end": "24:00", "rate": 30_000},
+    ]

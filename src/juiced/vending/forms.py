@@ -395,6 +395,26 @@ class TariffVersionForm(forms.Form):
     minimum_purchase = _money("Minimum purchase")
     note = _text("Why this change")
 
+    @classmethod
+    def initial_for(cls, version: Any) -> dict[str, Any]:
+        """The current version's terms, typed as a person would: a new version starts from them, so
+        changing the rate alone does not silently drop the tax, fixed charges or minimum purchase."""
+        if version is None:
+            return {"kind": TariffKind.FLAT}
+        return {
+            "kind": version.kind,
+            "flat_rate": _rate_text(version.flat_rate),
+            "blocks": "\n".join(
+                f"{'*' if b.get('up_to_kwh') is None else b['up_to_kwh']}: {_rate_text(b['rate'])}"
+                for b in version.blocks or []
+            ),
+            "tou": "\n".join(f"{w['start']}-{w['end']}: {_rate_text(w['rate'])}" for w in version.tou or []),
+            "fixed_per_purchase": money_text(version.fixed_per_purchase),
+            "fixed_per_day": money_text(version.fixed_per_day),
+            "tax_percent": bp_to_percent(version.tax_bp),
+            "minimum_purchase": money_text(version.minimum_purchase),
+        }
+
     def service_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "kind": self.cleaned_data.get("kind"),
@@ -418,6 +438,15 @@ class TariffVersionForm(forms.Form):
             data[field] = cents_or_none(self, field) or 0
         data["tax_bp"] = percent_to_bp(self, "tax_percent") or 0
         return data
+
+
+def _rate_text(millicents: int | None) -> str:
+    """Millicents per kWh → cents per kWh as typed in the form: 25000 → "25", 23450 → "23.45"."""
+    if millicents is None:
+        return ""
+    from decimal import Decimal
+
+    return f"{Decimal(int(millicents)) / 1000:.3f}".rstrip("0").rstrip(".")
 
 
 def _lines(text: str) -> list[tuple[str, str]]:

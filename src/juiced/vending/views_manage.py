@@ -377,7 +377,7 @@ def tariff_manage(request: HttpRequest, tariff_id: str) -> HttpResponse:
     """The tariff's versions (newest first); Admin adds a version (existing sales keep theirs)."""
     tariff = _found(selectors.tariff_get, request, tariff_id)
     version_form = TariffVersionForm(
-        request.POST or None, initial={"kind": getattr(tariff.current_version, "kind", "flat")}
+        request.POST or None, initial=TariffVersionForm.initial_for(tariff.current_version)
     )
     if request.method == "POST":
         request.access.require(TARIFFS)
