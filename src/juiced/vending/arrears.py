@@ -381,7 +381,13 @@ def wallet_topup(
 
 
 def deposit_pay(
-    *, access: Any, account: Account, amount: int, payment_kind: str, note: str = ""
+    *,
+    access: Any,
+    account: Account,
+    amount: int,
+    payment_kind: str,
+    note: str = "",
+    idempotency_key: str | None = None,
 ) -> AccountEntry:
     """A deposit paid at the counter (+deposit)."""
     access.require("vending.sell")
@@ -395,11 +401,18 @@ def deposit_pay(
         amount=amount,
         payment_kind=_counter_kind(payment_kind),
         description=(note or "").strip(),
+        idempotency_key=idempotency_key,
     )
 
 
 def deposit_refund(
-    *, access: Any, account: Account, amount: int, payment_kind: str, note: str
+    *,
+    access: Any,
+    account: Account,
+    amount: int,
+    payment_kind: str,
+    note: str,
+    idempotency_key: str | None = None,
 ) -> AccountEntry:
     """Refund (part of) the deposit (−deposit, never below zero); a note is required."""
     access.require("vending.accounts.manage")
@@ -427,6 +440,7 @@ def deposit_refund(
         amount=-amount,
         payment_kind=_counter_kind(payment_kind),
         description=note,
+        idempotency_key=idempotency_key,
         before=before,
         after=after,
     )

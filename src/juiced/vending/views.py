@@ -388,6 +388,8 @@ def _money_move(
             "account": account,
             "amount": form.cleaned_data["amount_cents"],
             "payment_kind": form.cleaned_data["payment_kind"],
+            # The form's key: a double click or a refresh replays the first entry.
+            "idempotency_key": request.POST.get("idempotency_key") or None,
         }
         if service is not arrears_services.wallet_topup:
             kwargs["note"] = form.cleaned_data.get("note", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import template
@@ -51,3 +52,10 @@ def percent(bp: int | None) -> str:
 @register.filter
 def get_item(mapping: Any, key: str) -> Any:
     return (mapping or {}).get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def idempotency_key() -> str:
+    """A fresh key for a money form, rendered once with the page: posting that form twice (a double
+    click, a refresh) replays the first entry instead of moving the money again."""
+    return f"web-{uuid.uuid4().hex}"
