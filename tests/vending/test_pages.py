@@ -7,6 +7,7 @@ Quick Pay, receipts, reversals and batches are in test_pages_sales.py.
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.files.base import ContentFile
@@ -388,6 +389,41 @@ def test_master_synchronize_previews_then_applies_and_records_history(
         account.refresh_from_db()
         assert account.tariff_id == new_tariff.pk and account.arrears_recovery_bp == 0  # only chosen fields
         assert AccountEvent.objects.filter(account=account, action="synchronized").exists()
+
+
+def test_synchronize_preview_and_audit_show_percent_and_money_not_raw_units(
+    tenant_a, make_account, supervisor, login_client
+):
+    master = MasterAccount.objects.create(
+        tenant=tenant_a, name="Estate", arrears_recovery_bp=1250, minimum_purchase=500
+    )
+    account = make_account(tenant_a, master=master)
+    client = login_client(supervisor)
+    sync_url = url(tenant_a, f"masters/{master.public_id}/sync/")
+    fields = {"sync_fields": ["arrears_recovery_bp", "minimum_purchase"]}
+    html = client.post(sync_url, {**fields, "preview": "1"}).content.decode()
+    assert "Arrears recovery: 0% → 12.5%" in html and "Minimum purchase: — → $5.00" in html
+    assert "arrears_recovery_bp" not in html.split('aria-label="Synchronize preview"')[1]
+    assert "1250" not in html
+    assert client.post(sync_url, {**fields, "apply": "1"}).status_code == 302
+    audit = client.get(url(tenant_a, f"accounts/{account.public_id}/audit/")).content.decode()
+    assert "Arrears recovery: 0% → 12.5%" in audit and "Minimum purchase: — → $5.00" in audit
+
+
+def test_synchronize_checkboxes_each_have_their_own_label(tenant_a, supervisor, login_client):
+    """The field list is a fieldset: no label wraps the other checkboxes (their names stayed merged)."""
+    master = MasterAccount.objects.create(tenant=tenant_a, name="Estate")
+    html = login_client(supervisor).get(url(tenant_a, f"masters/{master.public_id}/")).content.decode()
+    control = html.split('id="control"')[1].split("</form>")[0]
+    assert "<legend>Fields to synchronize</legend>" in control
+    labels = re.findall(r"<label>(.*?)</label>", control, flags=re.S)
+    assert [re.sub(r"<[^>]+>", "", label).strip() for label in labels] == [
+        "Tariff",
+        "Arrears recovery (%)",
+        "Minimum purchase",
+        "Maximum purchase",
+    ]
+    assert all(label.count("<input") == 1 for label in labels)
 
 
 def test_master_synchronize_needs_a_field(tenant_a, supervisor, login_client):

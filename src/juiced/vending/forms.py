@@ -516,12 +516,20 @@ class MasterForm(forms.Form):
         }
 
 
+SYNC_FIELD_LABELS = {
+    "tariff": "Tariff",
+    "arrears_recovery_bp": "Arrears recovery (%)",
+    "minimum_purchase": "Minimum purchase",
+    "maximum_purchase": "Maximum purchase",
+}
+
+
 class SyncForm(forms.Form):
     sync_fields = forms.MultipleChoiceField(
         label="Fields to synchronize",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[(f, f.replace("_", " ").capitalize()) for f in MasterAccount.SYNC_FIELDS],
+        choices=[(f, SYNC_FIELD_LABELS[f]) for f in MasterAccount.SYNC_FIELDS],
     )
 
     def clean_sync_fields(self) -> list[str]:

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import template
 
+from juiced.core.money import format_money
+
 register = template.Library()
 
 
@@ -59,3 +61,43 @@ def idempotency_key() -> str:
     """A fresh key for a money form, rendered once with the page: posting that form twice (a double
     click, a refresh) replays the first entry instead of moving the money again."""
     return f"web-{uuid.uuid4().hex}"
+
+
+# How a changed field reads in the Synchronize preview and the Audit tab (stored in the model's units).
+FIELD_LABELS = {
+    "tariff": "Tariff",
+    "arrears_recovery_bp": "Arrears recovery",
+    "arrears_balance": "Arrears",
+    "wallet_balance": "Wallet",
+    "deposit_balance": "Deposit",
+    "minimum_purchase": "Minimum purchase",
+    "maximum_purchase": "Maximum purchase",
+    "discount_bp": "Discount",
+}
+MONEY_FIELDS = {
+    "arrears_balance",
+    "wallet_balance",
+    "deposit_balance",
+    "minimum_purchase",
+    "maximum_purchase",
+}
+
+
+@register.filter
+def field_label(field: str) -> str:
+    """'arrears_recovery_bp' → 'Arrears recovery' (units are shown with the value, not in the name)."""
+    return FIELD_LABELS.get(field) or str(field).replace("_", " ").capitalize()
+
+
+@register.simple_tag
+def change_value(field: str, value: Any, currency: str = "USD") -> str:
+    """An old or new value in the unit a person types: basis points as %, cents as money, none as —."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int) and str(field).endswith("_bp"):
+        return percent(value)
+    if isinstance(value, int) and field in MONEY_FIELDS:
+        return format_money(value, currency)
+    return str(value)
