@@ -116,6 +116,32 @@ def test_disabled_meter_refuses_the_sale_with_a_clear_error(
     assert not Sale.objects.exists()
 
 
+def test_disabled_meter_is_refused_before_the_confirmation(
+    tenant_a, make_account, make_meter, cashier, login_client
+):
+    account = make_account(tenant_a, meter=make_meter(tenant_a, vending_enabled=False))
+    response, html, hidden = confirmation(login_client(cashier), tenant_a, account, amount="5", tendered="5")
+    assert response.status_code == 422 and "Vending is disabled on meter" in html
+    assert "idempotency_key" not in hidden and "Confirm sale" not in html
+
+
+def test_a_short_wallet_is_refused_before_the_confirmation(account, cashier, login_client, tenant_a):
+    response, html, hidden = confirmation(login_client(cashier), tenant_a, account, kind="wallet", amount="5")
+    assert response.status_code == 422 and "The wallet holds $0.00; it does not cover $5.00." in html
+    assert "idempotency_key" not in hidden and not Sale.objects.exists()
+
+
+def test_the_tills_limit_per_sale_is_shown_on_the_amount_before_the_confirmation(
+    account, cashier, login_client, tenant_a
+):
+    Vendor.objects.filter(user=cashier).update(limit_per_sale=1000)
+    response, html, hidden = confirmation(
+        login_client(cashier), tenant_a, account, amount="15.00", tendered="20.00"
+    )
+    assert response.status_code == 422 and 'id="id_amount-error"' in html
+    assert "Above your limit per sale of $10.00." in html and "idempotency_key" not in hidden
+
+
 def test_the_shopping_cart_is_the_cash_button(account, cashier, login_client, tenant_a):
     response = login_client(cashier).get(url(tenant_a, f"accounts/{account.public_id}/cart/"))
     assert response["Location"] == url(tenant_a, f"accounts/{account.public_id}/pay/cash/")

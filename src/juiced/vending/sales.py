@@ -160,6 +160,37 @@ def quote_for_account(*, account: Account, amount: int, at: datetime.datetime | 
     return quote(req)
 
 
+def _sellable_check(*, account: Account, meter: Any) -> None:
+    """An inactive account or a meter with vending disabled cannot buy."""
+    if account.status != AccountStatus.ACTIVE:
+        raise ValidationFailed.on(
+            "account", f"Account {account.number} is {account.get_status_display().lower()}: it cannot buy."
+        )
+    if not meter.vending_enabled:
+        raise ValidationFailed.on(
+            "meter", f"Vending is disabled on meter {meter.serial_number}: it cannot be sold to."
+        )
+
+
+def _wallet_check(*, account: Account, amount: int, payment_kind: str, currency: str) -> None:
+    if payment_kind == PaymentKind.WALLET and account.wallet_balance < amount:
+        raise InsufficientFunds(
+            f"The wallet holds {format_money(account.wallet_balance, currency)}; "
+            f"it does not cover {format_money(amount, currency)}."
+        )
+
+
+def quick_pay_quote(*, access: Any, account: Account, amount: int, payment_kind: str) -> Quote:
+    """The confirmation's quote, refused up front (nothing locked, nothing written) with the error the
+    sale itself would give: inactive account, disabled meter, the till's limits, a wallet that is short.
+    `quick_pay` checks all of it again under its locks."""
+    _sellable_check(account=account, meter=account.meter)
+    cashier_limits_check(vendor=selling_vendor(access=access), amount=amount)
+    result = quote_for_account(account=account, amount=amount)
+    _wallet_check(account=account, amount=amount, payment_kind=payment_kind, currency=account.tenant.currency)
+    return result
+
+
 # --- selling ---------------------------------------------------------------------------------------------
 
 
@@ -341,23 +372,12 @@ def _sale_rows(
 ) -> _Rows:
     """A sale's rules over the locked rows: checks, the quote, tokens, ledger entries, history, receipts."""
     account, meter, tenant, now = locked.account, locked.account.meter, locked.account.tenant, locked.now
-    if account.status != AccountStatus.ACTIVE:
-        raise ValidationFailed.on(
-            "account", f"Account {account.number} is {account.get_status_display().lower()}: it cannot buy."
-        )
-    if not meter.vending_enabled:
-        raise ValidationFailed.on(
-            "meter", f"Vending is disabled on meter {meter.serial_number}: it cannot be sold to."
-        )
+    _sellable_check(account=account, meter=meter)
     batch_guard_open(locked.batch)
     cashier_limits_check(vendor=locked.vendor, amount=amount)
     req, version = quote_request_for(account=account, amount=amount, at=now, month_wh_before=locked.month_wh)
     q = quote(req)
-    if payment_kind == PaymentKind.WALLET and account.wallet_balance < amount:
-        raise InsufficientFunds(
-            f"The wallet holds {format_money(account.wallet_balance, tenant.currency)}; "
-            f"it does not cover {format_money(amount, tenant.currency)}."
-        )
+    _wallet_check(account=account, amount=amount, payment_kind=payment_kind, currency=tenant.currency)
     actor, label = access.user, _actor_label(access.user)
     sale = Sale(
         tenant=tenant,

@@ -30,7 +30,7 @@ from juiced.vending.forms import (
 )
 from juiced.vending.models import PaymentKind
 from juiced.vending.sales import quick_pay as sell
-from juiced.vending.sales import quote_for_account
+from juiced.vending.sales import quick_pay_quote
 from juiced.vending.sales import sale_reverse as reverse
 from juiced.vending.setup import vendor_update
 from juiced.vending.views import VIEW, account_context, account_for, base_url, vending_context
@@ -70,7 +70,9 @@ def quick_pay(request: HttpRequest, account_id: str, kind: str) -> HttpResponse:
     if form.is_valid():
         values = form.service_kwargs()
         try:
-            quote = quote_for_account(account=account, amount=values["amount"])
+            quote = quick_pay_quote(
+                access=request.access, account=account, amount=values["amount"], payment_kind=kind
+            )
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
