@@ -57,6 +57,14 @@ def test_search_finds_the_account_by_name_phone_loc_id_or_serial(tenant_a, wanji
     assert found and found[0] == wanjiku
 
 
+@pytest.mark.parametrize("query", ["0700000001", "0700 000 001", "(0700) 000-001"])
+def test_search_finds_a_phone_read_out_in_national_format(tenant_a, wanjiku, make_account, query):
+    """Customers read their number with the trunk 0; it is stored international (+254…)."""
+    make_account(tenant_a, phone="+15555550100")
+    assert selectors.accounts_search(tenant_a, query) == [wanjiku]
+    assert list(selectors.customer_list(tenant_a, q=query)) == [wanjiku.customer]
+
+
 def test_search_puts_exact_matches_first(tenant_a, make_account):
     accounts = [make_account(tenant_a) for _ in range(3)]
     for account, number in zip(accounts, ("7001", "700", "17000"), strict=True):

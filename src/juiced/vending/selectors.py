@@ -83,6 +83,17 @@ def _phone_digits(q: str) -> str:
     return digits if len(digits) >= 4 else ""
 
 
+def _phone_match(digits: str, prefix: str = "") -> Q:
+    """Numbers containing the digits; a national number typed with its trunk 0 ("0700 000 001") also
+    matches the stored international one ("+254700000001"), as customers read their number out."""
+    phone, alt = f"{prefix}phone__contains", f"{prefix}phone_alt__contains"
+    match = Q(**{phone: digits}) | Q(**{alt: digits})
+    national = digits.lstrip("0")
+    if national != digits and len(national) >= 6:
+        match |= Q(**{phone: national}) | Q(**{alt: national})
+    return match
+
+
 def _search_filter(q: str) -> Q:
     match = (
         Q(number__icontains=q)
@@ -92,7 +103,7 @@ def _search_filter(q: str) -> Q:
     )
     digits = _phone_digits(q)
     if digits:
-        match |= Q(customer__phone__contains=digits) | Q(customer__phone_alt__contains=digits)
+        match |= _phone_match(digits, "customer__")
     return match
 
 
@@ -136,7 +147,7 @@ def customer_list(scope: Any, *, q: str = "") -> QuerySet:
         match = Q(name__icontains=q) | Q(email__icontains=q) | Q(id_number__iexact=q)
         digits = _phone_digits(q)
         if digits:
-            match |= Q(phone__contains=digits) | Q(phone_alt__contains=digits)
+            match |= _phone_match(digits)
         customers = customers.filter(match)
     return customers.order_by("name", "id")
 
