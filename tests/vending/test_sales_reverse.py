@@ -9,7 +9,7 @@ from juiced.core.errors import InvalidState, NotFound, PermissionDenied, Validat
 from juiced.core.tenancy import staff_access_for_tenant
 from juiced.vending.arrears import debt_add, wallet_topup
 from juiced.vending.ledger import vending_ledger_check
-from juiced.vending.models import AccountNote, ArrearsDebt, Sale, Token, VendingMessage
+from juiced.vending.models import AccountEntry, AccountNote, ArrearsDebt, Sale, Token, VendingMessage
 from juiced.vending.sales import quick_pay, sale_reverse
 
 
@@ -104,3 +104,24 @@ def test_reversing_an_older_sale_whose_carry_was_spent_writes_off_under_one_unit
     assert reversal.breakdown["carry_written_off_mc"] == 1_000 < 2_000
     assert vending_ledger_check(tenant_a) == []
     assert ArrearsDebt.objects.count() == 0
+
+
+def test_entries_of_a_sale_and_its_reversal_name_who_did_them(tenant_a, make_account, till, boss, cashier):
+    """The wallet and arrears entries written by a sale and by its reversal carry the person's name in the
+    "By" column, not "System"."""
+    account = make_account(tenant_a)
+    debt_add(access=boss, account=account, amount=400, reason="Old bill", recovery_bp=2_000)
+    wallet_topup(access=till, account=account, amount=5_000, payment_kind="cash")
+    sale, _ = quick_pay(access=till, account=account, amount=1_000, payment_kind="wallet")
+    reversal = sale_reverse(access=boss, sale=sale, reason="Wrong account")
+    by_sale = set(AccountEntry.objects.filter(sale=sale).values_list("kind", "actor_label"))
+    assert (
+        by_sale
+        == {
+            ("arrears_recovered", sale.actor_label),
+            ("wallet_sale", sale.actor_label),
+        }
+        and cashier.email in sale.actor_label
+    )
+    by_reversal = set(AccountEntry.objects.filter(sale=reversal).values_list("actor_label", flat=True))
+    assert by_reversal == {reversal.actor_label} and "System" not in by_reversal

@@ -410,7 +410,7 @@ def _sale_rows(
     )
     tokens = sale_tokens_next(meter=meter, sale=sale, energy_wh=q.energy_wh, actor=actor)
     debt_balances, entries = _arrears_recovery(
-        account=account, debts=locked.debts, sale=sale, share=q.arrears_share, actor=actor
+        account=account, debts=locked.debts, sale=sale, share=q.arrears_share, actor=actor, label=label
     )
     if payment_kind == PaymentKind.WALLET:
         account.wallet_balance -= amount
@@ -425,6 +425,7 @@ def _sale_rows(
                 sale=sale,
                 description=f"Sale {sale.public_id}",
                 actor=actor,
+                actor_label=label,
             )
         )
     account.carry_mc, account.last_purchase_at, account.updated_at = q.carry_out_mc, now, now
@@ -462,7 +463,7 @@ def _sale_rows(
 
 
 def _arrears_recovery(
-    *, account: Account, debts: list[ArrearsDebt], sale: Sale, share: int, actor: Any
+    *, account: Account, debts: list[ArrearsDebt], sale: Sale, share: int, actor: Any, label: str
 ) -> tuple[list[tuple[ArrearsDebt, int]], list[AccountEntry]]:
     """Reduce the debts by `share`, oldest first: new debt balances, one arrears_recovered entry each."""
     remaining = share
@@ -488,6 +489,7 @@ def _arrears_recovery(
                 debt=debt,
                 description=f"Recovered from sale {sale.public_id}",
                 actor=actor,
+                actor_label=label,
             )
         )
     if remaining:
@@ -843,6 +845,7 @@ def sale_reverse(*, access: Any, sale: Sale, reason: str, idempotency_key: str |
                     debt_id=entry.debt_id,
                     description=f"Reversal of sale {sale.public_id}",
                     actor=access.user,
+                    actor_label=reversal.actor_label,
                 )
             Account.objects.filter(pk=account.pk).update(
                 arrears_balance=account.arrears_balance,
