@@ -403,11 +403,32 @@ def test_synchronize_preview_and_audit_show_percent_and_money_not_raw_units(
     fields = {"sync_fields": ["arrears_recovery_bp", "minimum_purchase"]}
     html = client.post(sync_url, {**fields, "preview": "1"}).content.decode()
     assert "Arrears recovery: 0% → 12.5%" in html and "Minimum purchase: — → $5.00" in html
-    assert "arrears_recovery_bp" not in html.split('aria-label="Synchronize preview"')[1]
+    assert "arrears_recovery_bp" not in html.split('aria-label="Synchronize preview"')[1].split("</table>")[0]
     assert "1250" not in html
     assert client.post(sync_url, {**fields, "apply": "1"}).status_code == 302
     audit = client.get(url(tenant_a, f"accounts/{account.public_id}/audit/")).content.decode()
     assert "Arrears recovery: 0% → 12.5%" in audit and "Minimum purchase: — → $5.00" in audit
+
+
+def test_synchronize_apply_pushes_exactly_the_previewed_fields(
+    tenant_a, make_account, make_tariff, supervisor, login_client
+):
+    master = MasterAccount.objects.create(
+        tenant=tenant_a, name="Estate", tariff=make_tariff(tenant_a), arrears_recovery_bp=1000
+    )
+    account = make_account(tenant_a, master=master)
+    client = login_client(supervisor)
+    sync_url = url(tenant_a, f"masters/{master.public_id}/sync/")
+    html = client.post(sync_url, {"sync_fields": ["arrears_recovery_bp"], "preview": "1"}).content.decode()
+    apply_form = html.split('aria-label="Synchronize preview"')[1].split("</form>")[0]
+    hidden = re.findall(r'<input type="hidden" name="sync_fields" value="(\w+)">', apply_form)
+    assert hidden == ["arrears_recovery_bp"] and "Apply arrears recovery to linked accounts" in apply_form
+    checkbox_form = html.split('id="control"')[1].split("</form>")[0]
+    assert 'name="apply"' not in checkbox_form  # ticking more boxes cannot apply what was not previewed
+    response = client.post(sync_url, {"sync_fields": hidden, "apply": "1"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.arrears_recovery_bp == 1000 and account.tariff_id != master.tariff_id
 
 
 def test_synchronize_checkboxes_each_have_their_own_label(tenant_a, supervisor, login_client):
