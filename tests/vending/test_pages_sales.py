@@ -203,6 +203,21 @@ def test_supervisor_reverses_with_a_reason(sale, supervisor, login_client, tenan
     assert "void" in client.get(url(tenant_a, f"accounts/{sale.account.public_id}/vends/")).content.decode()
 
 
+def test_a_reversed_sales_receipt_says_so_and_links_the_reversal(sale, supervisor, login_client, tenant_a):
+    client = login_client(supervisor)
+    receipt_url = url(tenant_a, f"sales/{sale.public_id}/")
+    assert 'data-testid="reversed"' not in client.get(receipt_url).content.decode()
+    client.post(url(tenant_a, f"sales/{sale.public_id}/reverse/"), {"reason": "Wrong account"})
+    reversal = Sale.objects.get(kind="reversal")
+    html = client.get(receipt_url).content.decode()
+    banner = html.split('data-testid="reversed">')[1].split("</p>")[0]
+    assert "Wrong account" in banner and "Its token is void." in banner and supervisor.email in banner
+    assert f'href="{url(tenant_a, f"sales/{reversal.public_id}/")}"' in banner
+    assert "Reverse this sale" not in html
+    reversal_html = client.get(url(tenant_a, f"sales/{reversal.public_id}/")).content.decode()
+    assert f'href="{receipt_url}"' in reversal_html.split('data-testid="reverses">')[1].split("</p>")[0]
+
+
 def test_cashier_cannot_reverse(sale, cashier, login_client, tenant_a):
     client = login_client(cashier)
     assert "Reverse this sale" not in client.get(url(tenant_a, f"sales/{sale.public_id}/")).content.decode()
