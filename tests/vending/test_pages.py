@@ -482,6 +482,29 @@ def test_supervisor_creates_an_account_with_a_new_customer(
     assert account.customer.name == "Otieno Shop" and account.status == AccountStatus.PENDING
 
 
+def test_a_refused_account_leaves_no_stray_new_customer(
+    tenant_a, make_account, make_tariff, supervisor, login_client
+):
+    """The meter is already on another account: nothing is created, so a retry makes no duplicate."""
+    from juiced.vending.models import Location, VendingCustomer
+
+    taken = make_account(tenant_a)
+    location = Location.objects.create(tenant=tenant_a, loc_id="LOC-NEW", address_1="1 New Road")
+    form = {
+        "new_customer_name": "Otieno Shop",
+        "new_customer_phone": "+254700000009",
+        "location": location.public_id,
+        "meter": taken.meter.public_id,
+        "tariff": make_tariff(tenant_a).public_id,
+    }
+    client = login_client(supervisor)
+    for _retry in range(2):
+        response = client.post(url(tenant_a, "accounts/new/"), form)
+        assert response.status_code == 422
+        assert "already on another active account" in response.content.decode()
+    assert not VendingCustomer.objects.filter(tenant=tenant_a, name="Otieno Shop").exists()
+
+
 def test_cashier_cannot_open_manage_screens(cashier, login_client, tenant_a):
     client = login_client(cashier)
     for path in ("accounts/new/", "masters/", "customers/new/", "meters/new/", "tariffs/new/", "vendors/"):

@@ -688,8 +688,14 @@ def _next_account_number(tenant: Tenant) -> str:
 
 
 @transaction.atomic
-def account_create(*, access: Any, data: Mapping[str, Any]) -> Account:
-    """A pending account joining customer, location, meter and tariff (number generated if absent)."""
+def account_create(
+    *, access: Any, data: Mapping[str, Any], new_customer: Mapping[str, Any] | None = None
+) -> Account:
+    """A pending account joining customer, location, meter and tariff (number generated if absent).
+    `new_customer` ({"name", "phone"}) is created with it when no customer is chosen: in the same
+    transaction, so an account refused (meter taken, number used) leaves no stray customer behind."""
+    if new_customer is not None and not data.get("customer"):
+        data = {**data, "customer": customer_create(access=access, data=new_customer).public_id}
     tenant = tenant_of(access)
     # One account creation at a time per tenant: generated numbers never collide.
     Tenant.objects.select_for_update().filter(pk=tenant.pk).first()

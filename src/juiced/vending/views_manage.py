@@ -113,13 +113,9 @@ def account_create(request: HttpRequest) -> HttpResponse:
 
     def write(data: dict[str, Any]) -> Any:
         name = (form.cleaned_data.get("new_customer_name") or "").strip()
-        if not data.get("customer") and name:
-            customer = setup.customer_create(
-                access=request.access,
-                data={"name": name, "phone": (form.cleaned_data.get("new_customer_phone") or "").strip()},
-            )
-            data["customer"] = customer.public_id
-        return setup.account_create(access=request.access, data=data)
+        phone = (form.cleaned_data.get("new_customer_phone") or "").strip()
+        new_customer = {"name": name, "phone": phone} if name else None
+        return setup.account_create(access=request.access, data=data, new_customer=new_customer)
 
     if request.method == "POST":
         url = _save(
