@@ -264,6 +264,15 @@ def test_supervisor_sees_all_vendors_and_edits_limits(sale, cashier, supervisor,
     assert vendor.limit_per_sale == 5000 and vendor.limit_per_day is None
 
 
+def test_the_vendors_open_batch_shows_its_takings_so_far_not_zero(
+    sale, cashier, supervisor, login_client, tenant_a
+):
+    """The $10.00 cash sale is in the till's open batch; its stored total is only written at close."""
+    vendor = Vendor.objects.get(user=cashier)
+    html = login_client(supervisor).get(url(tenant_a, f"vendors/{vendor.public_id}/")).content.decode()
+    assert re.findall(r'data-testid="batch-total">([^<]*)<', html) == ["$10.00"]
+
+
 def test_cashier_over_the_limit_is_refused_on_the_amount(account, cashier, login_client, tenant_a):
     Vendor.objects.filter(user=cashier).update(limit_per_sale=500)
     response = login_client(cashier).post(

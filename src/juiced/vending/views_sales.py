@@ -286,6 +286,10 @@ def vendor_edit(request: HttpRequest, vendor_id: str) -> HttpResponse:
                 else:
                     messages.success(request, f"{vendor.name}: limits saved.")
                     return redirect(f"{base_url(request)}/vendors/")
-    batches = list(selectors.batch_list(vendor)[:20])
+    # A closed batch has its frozen total; the open one is summed now (its stored total is still 0).
+    batches = [
+        (batch, batch.total if batch.status == "closed" else batch_totals(batch)[2])
+        for batch in selectors.batch_list(vendor)[:20]
+    ]
     context = vending_context(request, vendor=vendor, form=form, batches=batches)
     return render(request, "juiced/vending/vendor.html", context, status=status)
