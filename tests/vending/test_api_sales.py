@@ -214,7 +214,11 @@ def test_cashier_lists_and_closes_their_own_batch(
     vendor = Vendor.objects.get(user=cashier)
     batches = vend(cashier_api, "get", f"/vendors/{vendor.public_id}/batches").json()
     assert batches["total"] == 1 and batches["data"][0]["status"] == "open"
-    batch_id = batches["data"][0]["id"]
+    # The open batch shows its takings so far (stored totals are only written when it closes).
+    open_batch = batches["data"][0]
+    assert open_batch["totals"] == {"cash": 2_000, "card": 1_000}
+    assert (open_batch["sales_count"], open_batch["total"]) == (2, 3_000)
+    batch_id = open_batch["id"]
     other = api_client(
         make_vendor(make_staff(StaffRole.CASHIER, email="c2@acme.test"), tenant_a).user, tenant_a
     )

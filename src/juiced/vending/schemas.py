@@ -431,6 +431,13 @@ def vendor_object(vendor: Vendor) -> dict[str, Any]:
 
 
 def batch_object(batch: Batch) -> dict[str, Any]:
+    """A closed batch with its frozen totals; an open one summed now (its stored totals stay empty)."""
+    if batch.status == "closed":
+        totals, sales_count, total = batch.totals, batch.sales_count, batch.total
+    else:
+        from juiced.vending.batches import batch_totals
+
+        totals, sales_count, total = batch_totals(batch)
     return {
         "id": batch.public_id,
         "object": "batch",
@@ -441,9 +448,9 @@ def batch_object(batch: Batch) -> dict[str, Any]:
         "opened": batch.opened_at,
         "closed": batch.closed_at,
         "closed_by": batch.closed_by.email if batch.closed_by_id else None,
-        "totals": batch.totals,
-        "sales_count": batch.sales_count,
-        "total": batch.total,
+        "totals": totals,
+        "sales_count": sales_count,
+        "total": total,
         "currency": currency_of(batch),
     }
 
