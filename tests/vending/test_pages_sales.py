@@ -288,6 +288,14 @@ def test_staff_without_a_till_are_told(alice, login_client, tenant_a):
     assert response.status_code == 404 and "not set up as a vendor" in response.content.decode()
 
 
+def test_a_supervisor_without_a_till_is_pointed_to_vendors_not_told_to_ask_a_supervisor(
+    supervisor, login_client, tenant_a
+):
+    html = login_client(supervisor).get(url(tenant_a, "my-batch/")).content.decode()
+    assert "not set up as a vendor" in html and f'href="{url(tenant_a, "vendors/")}"' in html
+    assert "ask your Vending Supervisor" not in html
+
+
 # --- arrears, wallet, deposit ------------------------------------------------------------------------------
 
 
