@@ -322,6 +322,29 @@ def test_support_issues_a_management_token_and_decodes_it(account, support, logi
     assert response.status_code == 200 and 'data-testid="decoded"' in html and token.public_id in html
 
 
+def test_decoding_a_reversed_sales_token_shows_it_is_void_and_links_the_sale(
+    account, cashier, supervisor, support, login_client, tenant_a
+):
+    """A customer reads out the token of a sale that was reversed: support must see it carries no credit."""
+    from juiced.core.tenancy import staff_access_for_tenant
+    from juiced.vending.sales import quick_pay, sale_reverse
+
+    sale, _ = quick_pay(
+        access=staff_access_for_tenant(cashier, tenant_a), account=account, amount=1_000, payment_kind="cash"
+    )
+    token = sale.tokens.get()
+    client = login_client(support)
+    meter_url = url(tenant_a, f"meters/{account.meter.public_id}/")
+    decoded = client.post(meter_url + "decode/", {"token": token.token}).content.decode()
+    decoded = decoded.split('data-testid="decoded"')[1].split("</dl>")[0]
+    assert "<dd>Add credit</dd>" in decoded and 'data-testid="decoded-status">issued<' in decoded
+    assert f'href="{url(tenant_a, f"sales/{sale.public_id}/")}"' in decoded
+    sale_reverse(access=staff_access_for_tenant(supervisor, tenant_a), sale=sale, reason="Wrong account")
+    decoded = client.post(meter_url + "decode/", {"token": token.token}).content.decode()
+    decoded = decoded.split('data-testid="decoded"')[1].split("</dl>")[0]
+    assert 'data-testid="decoded-status">void<' in decoded and "its sale was reversed" in decoded
+
+
 def test_management_token_needs_a_reason(account, support, login_client, tenant_a):
     response = login_client(support).post(
         url(tenant_a, f"meters/{account.meter.public_id}/tokens/"),

@@ -239,7 +239,7 @@ def token_decode(*, meter: Meter, token: str) -> dict:
         raise ValidationFailed.on("token", f"This is not a valid token for meter {meter.serial_number}.")
     token_type = _OUR_TYPES[kind]
     value = int(value) if token_type in VALUE_TYPES and value is not None else None
-    issued = Token.objects.filter(meter=meter, count=count, token=code).first()
+    issued = Token.objects.filter(meter=meter, count=count, token=code).select_related("sale").first()
     return {
         "token_type": token_type,
         "value": value,
@@ -247,4 +247,5 @@ def token_decode(*, meter: Meter, token: str) -> dict:
         "energy_wh": (value or 0) * meter.energy_step_wh if token_type in VALUE_TYPES else 0,
         "matches": issued.public_id if issued else None,
         "status": issued.status if issued else None,
+        "sale": issued.sale.public_id if issued and issued.sale_id else None,
     }

@@ -101,3 +101,14 @@ def change_value(field: str, value: Any, currency: str = "USD") -> str:
     if isinstance(value, int) and field in MONEY_FIELDS:
         return format_money(value, currency)
     return str(value)
+
+
+@register.filter
+def token_type_label(token_type: str) -> str:
+    """'ADD_TIME' → 'Add credit', as the meter's token list names it."""
+    from juiced.vending.models import TokenType
+
+    try:
+        return TokenType(token_type).label
+    except ValueError:
+        return str(token_type)
