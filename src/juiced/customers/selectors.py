@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.validators import slug_re
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -262,7 +263,9 @@ def customer_invite(customer: Customer, public_id: str) -> Invite:
 
 def signup_tenant(*, slug: str) -> tuple[Any, bool]:
     """The tenant behind a registration link and whether it takes sign-ups; NotFound for an unknown slug."""
-    tenant = Tenant.objects.filter(slug=(slug or "").strip().lower()).first()
+    slug = (slug or "").strip().lower()
+    # Only a well-formed slug reaches the database (a NUL byte from ?tenant= made PostgreSQL raise).
+    tenant = Tenant.objects.filter(slug=slug).first() if slug_re.fullmatch(slug) else None
     if tenant is None:
         raise NotFound("No such marketplace.")
     return tenant, signup_settings_for(tenant).allow_self_registration

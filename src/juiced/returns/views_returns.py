@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from juiced.core.errors import DomainError, NotFound, ValidationFailed
+from juiced.core.ids import is_public_id
 from juiced.leads.models import Lead
 from juiced.returns import selectors, services
 from juiced.returns.forms_returns import (
@@ -175,10 +176,13 @@ def portal_new(request: HttpRequest) -> HttpResponse:
     """The request form for one of the customer's leads (?lead=<public id>)."""
     customer = request.portal.customer
     lead_id = request.GET.get("lead", "") or request.POST.get("lead", "")
+    # A malformed id is simply not one of the customer's leads (a NUL byte made PostgreSQL raise).
     lead = (
         Lead.objects.select_related("lead_type", "category")
         .filter(tenant_id=customer.tenant_id, customer=customer, public_id=lead_id)
         .first()
+        if is_public_id(lead_id, "lead")
+        else None
     )
     if lead is None:
         raise Http404("No such lead.")
