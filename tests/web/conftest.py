@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from juiced.wallets.services import wallet_credit
+from tests.returns.conftest import sold_lead  # noqa: F401  (sold_lead(customer, price) for the tab tests)
 
 
 @pytest.fixture

@@ -100,14 +100,9 @@ def test_the_timeline_shows_who_adjusted_funds_and_why(funded, alice, login_clie
 # --- Transactions tab -----------------------------------------------------------------------------------
 
 
-def test_transactions_show_time_amount_linked_event_and_id(funded, alice, login_client):
-    charge, _ = wallet_debit(
-        wallet=funded.wallet,
-        amount=2500,
-        event=TransactionEvent.LEAD_ASSIGNED,
-        description="Lead lead_abc",
-        related=Related("lead", "lead_abc"),
-    )
+def test_transactions_show_time_amount_linked_event_and_id(funded, alice, login_client, sold_lead):
+    lead = sold_lead(funded, price=2500, fund=False)
+    charge = lead.transaction
     refund, _ = wallet_credit(
         wallet=funded.wallet,
         amount=2500,
@@ -121,15 +116,49 @@ def test_transactions_show_time_amount_linked_event_and_id(funded, alice, login_
         refund.public_id,
         charge.public_id,
     ]
-    assert '<a href="/manage/acme-leads/leads/lead_abc/" hx-boost="false">lead lead_abc</a>' in html
+    lead_link = (
+        f'<a href="/manage/acme-leads/leads/{lead.public_id}/" hx-boost="false">lead {lead.public_id}</a>'
+    )
+    assert lead_link in html
     returns = f"/manage/acme-leads/returns/?status=all&amp;customer={funded.public_id}#row-ret_xyz"
     assert f'<a href="{returns}" hx-boost="false">return ret_xyz</a>' in html
     charge_row = next(row for row in re.findall(r"<tr>(.*?)</tr>", html, re.S) if charge.public_id in row)
-    assert "Lead Assigned" in charge_row and "-$25.00" in charge_row and "lead lead_abc" in charge_row
+    assert (
+        "Lead Assigned" in charge_row and "-$25.00" in charge_row and f"lead {lead.public_id}" in charge_row
+    )
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d</time>', charge_row)
     refund_row = next(row for row in re.findall(r"<tr>(.*?)</tr>", html, re.S) if refund.public_id in row)
     assert "Lead Returned" in refund_row and "+$25.00" in refund_row
     assert "Export CSV" in html
+
+
+def test_transactions_link_only_records_the_viewer_can_open(funded, alice, make_staff, login_client):
+    """A lead id with no lead row (imported or made-up history) and, for Sales, a payment stay plain text."""
+    wallet_debit(
+        wallet=funded.wallet,
+        amount=2500,
+        event=TransactionEvent.LEAD_ASSIGNED,
+        description="Lead from the old system",
+        related=Related("lead", "lead_01m850qargvm4fr42cjn0b70mq"),
+    )
+    wallet_credit(
+        wallet=funded.wallet,
+        amount=1000,
+        event=TransactionEvent.FUNDS_ADDED,
+        description="Card deposit",
+        related=Related("payment", "pay_1"),
+    )
+    payment_link = f"{customer_url(funded)}payment-methods/#payment-pay_1"
+
+    admin_html = login_client(alice).get(customer_url(funded, "transactions/")).content.decode()
+    sales_html = (
+        login_client(make_staff(StaffRole.SALES)).get(customer_url(funded, "transactions/")).content.decode()
+    )
+
+    assert "/leads/lead_01m850qargvm4fr42cjn0b70mq/" not in admin_html
+    assert '<div class="muted small mono">lead lead_01m850qargvm4fr42cjn0b70mq</div>' in admin_html
+    assert f'href="{payment_link}"' in admin_html
+    assert f'href="{payment_link}"' not in sales_html and "payment pay_1" in sales_html
 
 
 def test_related_url_points_at_the_record_or_nowhere():

@@ -276,6 +276,15 @@ def lead_get(*, tenant: Any, public_id: str) -> Lead:
     return lead
 
 
+def existing_lead_ids(*, tenant: Any, public_ids: Iterable[str]) -> set[str]:
+    """Which of these public ids name one of the tenant's leads (a transaction may name one with no row)."""
+    wanted = {public_id for public_id in public_ids if public_id}
+    if not wanted:
+        return set()
+    found = Lead.objects.filter(tenant_id=tenant.pk, public_id__in=wanted).values_list("public_id", flat=True)
+    return set(found)
+
+
 def customer_leads(*, customer: Any) -> QuerySet[Lead]:
     """Leads sold to the customer (assigned, posted or returned)."""
     return Lead.objects.filter(tenant_id=customer.tenant_id, customer=customer, status__in=SOLD_STATUSES)

@@ -69,12 +69,23 @@ def customer_transactions(request: HttpRequest, customer_id: str) -> HttpRespons
     }
     page = context["page"]
     page.object_list = list(page.object_list)
+    # Link only what this person can open: a lead that exists, payments for those who manage them.
+    leads = lead_selectors.existing_lead_ids(
+        tenant=request.access.tenant,
+        public_ids=[txn.related_id for txn in page.object_list if txn.related_type == "lead"],
+    )
     for txn in page.object_list:
-        txn.related_url = related_url(
-            tenant_slug=request.access.tenant.slug,
-            customer_id=customer.public_id,
-            related_type=txn.related_type,
-            related_id=txn.related_id,
+        missing = txn.related_type == "lead" and txn.related_id not in leads
+        forbidden = txn.related_type == "payment" and not request.access.can("payment_methods.manage")
+        txn.related_url = (
+            ""
+            if missing or forbidden
+            else related_url(
+                tenant_slug=request.access.tenant.slug,
+                customer_id=customer.public_id,
+                related_type=txn.related_type,
+                related_id=txn.related_id,
+            )
         )
     return render_page_or_partial(
         request,
