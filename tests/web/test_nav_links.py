@@ -7,7 +7,10 @@ import re
 
 import pytest
 
-from juiced.tenants.roles import StaffRole
+from juiced.customers.models import CustomerMembership
+from juiced.tenants.models import User
+from juiced.tenants.roles import CustomerRole, StaffRole
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +77,23 @@ def test_customer_support_finds_the_read_only_return_tiers_under_settings(make_s
     assert re.search(r'href="/manage/acme-leads/disputes"[^>]*>Settings<', nav)
     assert "/team/" not in nav and "/setup/" not in nav
     assert client.get("/manage/acme-leads/disputes").status_code == 200
+
+
+def test_a_customer_user_sees_no_payments_or_webhooks_link_they_cannot_open(login_client, acme_customer):
+    user = User.objects.create_user(email="carl@acmeins.test", password=PASSWORD, name="Carl User")
+    CustomerMembership.objects.create(customer=acme_customer, user=user, role=CustomerRole.CUSTOMER_USER)
+    client = login_client(user)
+
+    html = client.get("/app/").content.decode()
+
+    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
+    links = re.findall(r'href="(/app/[^"#?]*)"', nav)
+    assert "/app/payments/" not in links and "/app/webhooks/" not in links
+    assert "/app/leads/" in links and "/app/contacts/" in links
+    assert {link: client.get(link).status_code for link in links} == {link: 200 for link in links}
+
+
+def test_a_customer_admin_keeps_the_payments_and_webhooks_links(login_client, buyer):
+    html = login_client(buyer).get("/app/").content.decode()
+
+    assert 'href="/app/payments/"' in html and 'href="/app/webhooks/"' in html
