@@ -737,3 +737,9 @@ def test_new_tariff_version_form_prefills_blocks_and_time_of_use(alice, login_cl
         {"start": "00:00", "end": "06:00", "rate": 9_000},
         {"start": "06:00", "end": "24:00", "rate": 30_000},
     ]
+
+
+def test_vending_customers_do_not_highlight_marketplace_customers(login_client, alice, tenant_a):
+    page = login_client(alice).get(f"/manage/{tenant_a.slug}/vending/customers/").content.decode()
+    customers_link = page.split(f'href="/manage/{tenant_a.slug}/customers/"', 1)[1].split(">", 1)[0]
+    assert "aria-current" not in customers_link
