@@ -38,6 +38,7 @@ from juiced.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from juiced.core.idempotency import idempotency_key_clean
 from juiced.core.ids import new_public_id
 from juiced.core.money import format_money
 from juiced.core.tasks import enqueue_on_commit
@@ -504,10 +505,7 @@ def deposit_create(
     A declined card raises PaymentDeclined after recording the failed Payment; a replayed key returns the
     first Payment (and raises its decline again) instead of charging twice.
     """
-    if idempotency_key is not None:
-        idempotency_key = idempotency_key.strip()
-        if not idempotency_key or len(idempotency_key) > 255:
-            raise ValidationFailed.on("idempotency_key", "Idempotency-Key must be 1 to 255 characters.")
+    idempotency_key = idempotency_key_clean(idempotency_key)
     stripe_client(customer.tenant)  # refuse early when payments are not configured
     request_hash = _hash(
         {"customer": customer.public_id, "amount": amount, "card": card_public_id, "kind": kind}

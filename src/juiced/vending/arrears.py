@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from juiced.core.errors import Conflict, IdempotencyKeyReused, InvalidState, NotFound, ValidationFailed
+from juiced.core.idempotency import idempotency_key_clean
 from juiced.core.money import format_money
 from juiced.vending.batches import batch_guard_open, batch_lock_open, selling_vendor
 from juiced.vending.history import account_record
@@ -29,7 +30,7 @@ from juiced.vending.models import (
     Pocket,
     RepaymentPlan,
 )
-from juiced.vending.sales import _positive_cents, normalize_key
+from juiced.vending.sales import _positive_cents
 
 COUNTER_KINDS = (PaymentKind.CASH, PaymentKind.CARD, PaymentKind.CHEQUE, PaymentKind.MOBILE_MONEY)
 MAX_INSTALMENTS = 72
@@ -72,7 +73,7 @@ def _post(
     after: Callable[[Account, AccountEntry], None] | None = None,
 ) -> AccountEntry:
     """Write one entry on the locked account and move its cached balance (one transaction, idempotent)."""
-    key = normalize_key(idempotency_key)
+    key = idempotency_key_clean(idempotency_key)
     vendor = selling_vendor(access=access) if at_counter else None
 
     def replay(existing: AccountEntry) -> AccountEntry:

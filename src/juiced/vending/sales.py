@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from juiced.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from juiced.core.idempotency import idempotency_key_clean, request_fingerprint
 from juiced.core.ids import new_public_id
 from juiced.core.money import format_money
 from juiced.notifications.models import ChannelSettings
@@ -72,20 +72,6 @@ from juiced.vending.tokens import lock_meter, sale_tokens_next
 MAX_AMOUNT = 10**10  # 100 000 000.00: a typing-error guard, not a business limit
 # The account columns a sale writes (cached balances, carry, last purchase).
 _ACCOUNT_WRITES = ("arrears_balance", "wallet_balance", "carry_mc", "last_purchase_at", "updated_at")
-
-
-def normalize_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 255:
-        raise ValidationFailed.on("idempotency_key", "Idempotency-Key must be 1 to 255 characters.")
-    return key
-
-
-def request_hash(operation: str, params: dict[str, Any]) -> str:
-    blob = json.dumps({"operation": operation, **params}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _positive_cents(value: Any, field: str) -> int:
@@ -286,8 +272,8 @@ def quick_pay(
     tendered_value, change_due = _validate_sale_request(
         access=access, amount=amount, payment_kind=payment_kind, tendered=tendered, note=note
     )
-    key = normalize_key(idempotency_key)
-    fingerprint = request_hash(
+    key = idempotency_key_clean(idempotency_key)
+    fingerprint = request_fingerprint(
         "quick_pay",
         {
             "account": account.public_id,
@@ -766,8 +752,8 @@ def sale_reverse(*, access: Any, sale: Sale, reason: str, idempotency_key: str |
         raise ValidationFailed.on("reason", "A reason is required to reverse a sale.")
     if sale.kind != Sale.Kind.SALE:
         raise InvalidState("A reversal cannot itself be reversed.")
-    key = normalize_key(idempotency_key)
-    fingerprint = request_hash("sale_reverse", {"sale": sale.public_id, "reason": reason})
+    key = idempotency_key_clean(idempotency_key)
+    fingerprint = request_fingerprint("sale_reverse", {"sale": sale.public_id, "reason": reason})
     vendor = selling_vendor(access=access)
     try:
         with transaction.atomic():

@@ -8,8 +8,6 @@ An `idempotency_key` makes a retry return the first result instead of moving mon
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from django.utils import timezone
 from juiced.core import rawsql
 from juiced.core.audit import actor_label_for, audit_record
 from juiced.core.errors import IdempotencyKeyReused, InsufficientFunds, InvalidState, ValidationFailed
+from juiced.core.idempotency import idempotency_key_clean, request_fingerprint
 from juiced.core.ids import new_public_id
 from juiced.core.money import format_money
 from juiced.wallets.models import Hold, IdempotencyRecord, Transaction, TransactionEvent, Wallet
@@ -78,11 +77,6 @@ def _validate_text(description: str, receipt_url: str, *, description_required: 
     return description, receipt_url
 
 
-def _request_hash(operation: str, params: dict[str, Any]) -> str:
-    blob = json.dumps({"operation": operation, **params}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
 def _replay(record: IdempotencyRecord, request_hash: str) -> IdempotencyRecord:
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused()
@@ -104,11 +98,8 @@ def _idempotent(
     concurrent requests with one key on one wallet are serialised and only the first moves money;
     the same key used on another wallet at the same moment loses on the unique index and is compared.
     """
-    if key is not None:
-        key = key.strip()
-        if not key or len(key) > 255:
-            raise ValidationFailed.on("idempotency_key", "Idempotency-Key must be 1 to 255 characters.")
-    request_hash = _request_hash(operation, params)
+    key = idempotency_key_clean(key)
+    request_hash = request_fingerprint(operation, params)
     try:
         with transaction.atomic():
             locked = lock()
@@ -290,9 +281,9 @@ def _move(
             receipt_url=receipt_url,
             actor=actor,
             related=related,
-            key=_clean_key(idempotency_key),
+            key=idempotency_key_clean(idempotency_key),
             operation=operation,
-            request_hash=_request_hash(operation, params),
+            request_hash=request_fingerprint(operation, params),
             audit=audit,
         )
 
@@ -364,15 +355,6 @@ WITH moved AS (
 )
 SELECT txn."id", moved."balance", moved."held" FROM moved, txn
 """
-
-
-def _clean_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > 255:
-        raise ValidationFailed.on("idempotency_key", "Idempotency-Key must be 1 to 255 characters.")
-    return key
 
 
 def _replayed_transaction(*, tenant_id: int, key: str, request_hash: str) -> Transaction | None:
