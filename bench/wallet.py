@@ -167,14 +167,79 @@ def parse_wrk(output: str) -> dict[str, float]:
     return result
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (all its threads), from /proc; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by the server (granian and its workers) and by PostgreSQL's backends for the bench
+    database while a scenario runs: where the time per request goes (Linux /proc; empty elsewhere)."""
+
+    def __init__(self, server_pid: int | None, database: str):
+        self.server_pid, self.database = server_pid, database
+
+    def _pids(self) -> tuple[list[int], list[int]]:
+        if self.server_pid is None or not Path("/proc").is_dir():
+            return [], []
+        import psycopg
+
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [self.database],
+            ).fetchall()
+        return _descendants(self.server_pid), [row[0] for row in rows]
+
+    def snapshot(self) -> dict[int, tuple[str, float]]:
+        server, backends = self._pids()
+        snap = {pid: ("server", _cpu_seconds(pid)) for pid in server}
+        snap.update({pid: ("postgres", _cpu_seconds(pid)) for pid in backends})
+        return snap
+
+    @staticmethod
+    def spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+        totals = {"server": 0.0, "postgres": 0.0}
+        for pid, (kind, seconds) in after.items():
+            totals[kind] += seconds - before.get(pid, (kind, 0.0))[1]
+        return totals
+
+
+CPU: CpuMeter = CpuMeter(None, "")
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
 def run_wrk(url: str, seconds: int, connections: int, script: str | None = None) -> dict[str, float]:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         if script:
             f.write(script)
             cmd[1:1] = ["-s", f.name]
+    before = CPU.snapshot()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return parse_wrk(out)
+    result = parse_wrk(out)
+    spent = CPU.spent(before, CPU.snapshot())
+    requests = max(result["requests"], 1)
+    result["server_cpu_ms"] = spent["server"] * 1000 / requests
+    result["postgres_cpu_ms"] = spent["postgres"] * 1000 / requests
+    return result
 
 
 async def open_loop(port: int, path: str, token: str, ids: list[str], rate: float, seconds: float):
@@ -264,6 +329,9 @@ def main() -> int:
     token, ids, hot = prepare_database(url, args.wallets)
     port = free_port()
     server = start_server(url, port, args.workers)
+    global CPU, ADMIN_URL
+    ADMIN_URL = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
+    CPU = CpuMeter(server.pid, url.rsplit("/", 1)[1])
     base = f"http://127.0.0.1:{port}"
     results: dict[str, dict[str, float]] = {}
     try:
@@ -293,11 +361,14 @@ def main() -> int:
 
     trivial = results["trivial GET /health/live"]["rps"]
     print()
-    print(f"{'scenario':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'vs trivial':>10}")
+    print(
+        f"{'scenario':34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'vs trivial':>10} "
+        f"{'server CPU ms/req':>18} {'PostgreSQL CPU ms/req':>22}"
+    )
     for name, r in results.items():
         print(
             f"{name:34} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['errors']:8d} "
-            f"{r['rps'] / trivial:9.0%}"
+            f"{r['rps'] / trivial:9.0%} {r['server_cpu_ms']:18.2f} {r['postgres_cpu_ms']:22.2f}"
         )
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
     print(
