@@ -88,10 +88,9 @@ class Transaction(models.Model):
 
     public_id = PublicIdField(prefix="txn")
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
-    # Indexed by (wallet, -created_at) and (wallet, event) below: a single-column index would only slow writes.
-    wallet = models.ForeignKey(
-        Wallet, on_delete=models.PROTECT, related_name="transactions", db_index=False
-    )
+    # Indexed by (wallet, -created_at) and (wallet, event) below: no single-column index
+    # (it would only slow writes).
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="transactions", db_index=False)
     event = models.CharField(max_length=40, choices=TransactionEvent.choices)
     amount = models.BigIntegerField(help_text="Signed change of the balance, in cents.")
     held_delta = models.BigIntegerField(default=0, help_text="Signed change of the held amount, in cents.")
@@ -117,7 +116,9 @@ class Transaction(models.Model):
         indexes = [
             models.Index(fields=["wallet", "-created_at"]),
             models.Index(fields=["wallet", "event"]),
-            models.Index(fields=["hold"], condition=models.Q(hold__isnull=False), name="transaction_hold_idx"),
+            models.Index(
+                fields=["hold"], condition=models.Q(hold__isnull=False), name="transaction_hold_idx"
+            ),
         ]
 
     def save(self, *args, **kwargs):

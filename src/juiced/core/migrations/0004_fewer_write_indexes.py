@@ -5,21 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0003_background_jobs'),
-        ('tenants', '0002_vending_roles'),
+        ("core", "0003_background_jobs"),
+        ("tenants", "0002_vending_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='created_at',
+            model_name="auditentry",
+            name="created_at",
             field=models.DateTimeField(auto_now_add=True),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='tenant',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='audit_entries', to='tenants.tenant'),
+            model_name="auditentry",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="audit_entries",
+                to="tenants.tenant",
+            ),
         ),
     ]

@@ -6,45 +6,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_vending_roles'),
-        ('wallets', '0002_alter_transaction_event'),
+        ("tenants", "0002_vending_roles"),
+        ("wallets", "0002_alter_transaction_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='idempotencyrecord',
-            name='hold',
-            field=models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='wallets.hold'),
+            model_name="idempotencyrecord",
+            name="hold",
+            field=models.ForeignKey(
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="wallets.hold",
+            ),
         ),
         migrations.AlterField(
-            model_name='idempotencyrecord',
-            name='tenant',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenants.tenant'),
+            model_name="idempotencyrecord",
+            name="tenant",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="tenants.tenant",
+            ),
         ),
         migrations.AlterField(
-            model_name='transaction',
-            name='created_at',
+            model_name="transaction",
+            name="created_at",
             field=models.DateTimeField(auto_now_add=True),
         ),
         migrations.AlterField(
-            model_name='transaction',
-            name='hold',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='wallets.hold'),
+            model_name="transaction",
+            name="hold",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transactions",
+                to="wallets.hold",
+            ),
         ),
         migrations.AlterField(
-            model_name='transaction',
-            name='wallet',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='transactions', to='wallets.wallet'),
+            model_name="transaction",
+            name="wallet",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transactions",
+                to="wallets.wallet",
+            ),
         ),
         migrations.AddIndex(
-            model_name='idempotencyrecord',
-            index=models.Index(condition=models.Q(('hold__isnull', False)), fields=['hold'], name='idempotency_hold_idx'),
+            model_name="idempotencyrecord",
+            index=models.Index(
+                condition=models.Q(("hold__isnull", False)), fields=["hold"], name="idempotency_hold_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='transaction',
-            index=models.Index(condition=models.Q(('hold__isnull', False)), fields=['hold'], name='transaction_hold_idx'),
+            model_name="transaction",
+            index=models.Index(
+                condition=models.Q(("hold__isnull", False)), fields=["hold"], name="transaction_hold_idx"
+            ),
         ),
     ]
